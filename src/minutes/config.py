@@ -1,0 +1,139 @@
+"""Settings from environment variables (``MINUTES_*``) and a TOML file (pydantic-settings).
+
+Precedence, highest first: init arguments, environment variables, the TOML file
+(``MINUTES_CONFIG`` or ``<user config dir>/minutes/config.toml``), defaults.
+Provider keys are read from the providers' usual variables (``OPENAI_API_KEY`` …) by the
+provider layer, not stored here, so that they never end up in a dumped config.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from minutes.errors import ConfigError
+
+Complexity = Literal["simple", "moderate", "complex", "critical"]
+
+
+class TaskRoute(BaseModel):
+    """Which model a pipeline task prefers, and how hard the task is."""
+
+    model: str
+    complexity: Complexity = "moderate"
+    task_type: Literal["summarization", "extraction", "classification", "reasoning", "long_context"]
+
+
+def _default_tasks() -> dict[str, TaskRoute]:
+    # The design's task map: each pipeline task with its preferred model and complexity.
+    return {
+        "chunk_key_points": TaskRoute(
+            model="gpt-3.5-turbo", complexity="simple", task_type="summarization"
+        ),
+        "consolidate_key_points": TaskRoute(
+            model="gpt-4-turbo", complexity="moderate", task_type="summarization"
+        ),
+        "generate_narrative": TaskRoute(
+            model="claude-3-sonnet", complexity="moderate", task_type="summarization"
+        ),
+        "extract_actions": TaskRoute(
+            model="gpt-4-turbo", complexity="complex", task_type="extraction"
+        ),
+        "extract_decisions": TaskRoute(
+            model="gpt-4-turbo", complexity="complex", task_type="extraction"
+        ),
+        "generate_tldr": TaskRoute(
+            model="gpt-3.5-turbo", complexity="simple", task_type="summarization"
+        ),
+        "classify_priority": TaskRoute(
+            model="deepseek-v2", complexity="simple", task_type="classification"
+        ),
+        "generate_embeddings": TaskRoute(
+            model="text-embedding-ada-002", complexity="simple", task_type="extraction"
+        ),
+    }
+
+
+class RouterSettings(BaseModel):
+    fallback_chain: list[str] = Field(
+        default_factory=lambda: ["gpt-4-turbo", "claude-3-opus", "deepseek-v2", "llama-3-70b"]
+    )
+    tasks: dict[str, TaskRoute] = Field(default_factory=_default_tasks)
+
+
+class ResilienceSettings(BaseModel):
+    max_attempts: int = Field(3, ge=1, le=10, description="attempts per model, first included")
+    backoff_initial_s: float = Field(0.5, ge=0)
+    backoff_max_s: float = Field(20.0, ge=0)
+    max_retry_after_s: float = Field(
+        60.0, ge=0, description="a longer Retry-After moves on to the next model instead"
+    )
+    timeout_s: float = Field(60.0, gt=0, description="per request")
+    breaker_threshold: int = Field(5, ge=1, description="consecutive failures that open it")
+    breaker_cooldown_s: float = Field(30.0, ge=0)
+    availability_probe_timeout_s: float = Field(0.5, gt=0)
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir("minutes")) / "config.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MINUTES_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    models_file: Path | None = Field(
+        None, description="a TOML file of models that extends or overrides the bundled registry"
+    )
+    models: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="registry entries given inline in the config file"
+    )
+    router: RouterSettings = Field(default_factory=RouterSettings)
+    resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = Path(os.environ.get("MINUTES_CONFIG") or default_config_path())
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=path),
+        )
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings, with any error in the environment or the TOML file as one ``ConfigError``."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {_describe(exc)}") from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
+        raise ConfigError(f"cannot read the config file: {exc}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(root)"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,89 @@
+"""MeetingNotes: what the pipeline produces, whichever engine produced it.
+
+Every item carries ``sources``: the transcript segments it came from, with a verbatim
+quote. A quote that cannot be found in the transcript is never shown as evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Priority = Literal["high", "normal", "low"]
+Engine = Literal["llm", "extractive"]
+CacheKind = Literal["none", "exact", "semantic"]
+
+
+class SourceRef(BaseModel):
+    """A pointer into the transcript: which segment, who, when, and the words themselves."""
+
+    segment: int = Field(ge=0, description="index of the segment in the transcript")
+    speaker: str | None = None
+    start: float | None = None
+    quote: str = Field(description="verbatim text found in that segment")
+
+
+class KeyPoint(BaseModel):
+    text: str
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class ActionItem(BaseModel):
+    task: str
+    assignee: str | None = None
+    due_date: dt.date | None = Field(None, description="resolved against the meeting's date")
+    due_text: str | None = Field(None, description="the deadline as spoken, e.g. 'by Friday'")
+    priority: Priority = "normal"
+    context: str | None = None
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class Decision(BaseModel):
+    decision: str
+    rationale: str | None = None
+    alternatives: list[str] = Field(default_factory=list)
+    decided_by: list[str] = Field(default_factory=list)
+    sources: list[SourceRef] = Field(default_factory=list)
+
+
+class StageProvenance(BaseModel):
+    """How one stage's output was made."""
+
+    stage: str
+    engine: Engine
+    model: str | None = None
+    provider: str | None = None
+    prompt_name: str | None = None
+    prompt_version: str | None = None
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+    latency_ms: float = 0.0
+    cache: CacheKind = "none"
+    degraded: bool = False
+    reason: str | None = Field(None, description="why the stage fell back, when it did")
+
+
+class MeetingNotes(BaseModel):
+    title: str | None = None
+    date: dt.date | None = None
+    participants: list[str] = Field(default_factory=list)
+    tldr: str = ""
+    narrative: str = ""
+    key_points: list[KeyPoint] = Field(default_factory=list)
+    action_items: list[ActionItem] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    priority: Priority = "normal"
+    engine: Literal["llm", "extractive", "mixed"] = "extractive"
+    degraded: bool = False
+    degraded_reasons: list[str] = Field(default_factory=list)
+    provenance: list[StageProvenance] = Field(default_factory=list)
+
+    @property
+    def cost_usd(self) -> Decimal:
+        return sum((p.cost_usd for p in self.provenance), Decimal(0))
