@@ -1,0 +1,126 @@
+"""The call interface every gateway layer shares, and the records a call leaves behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Generic, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel, Field
+
+from minutes.llm.registry import ModelEntry
+
+T = TypeVar("T")
+CacheKind = Literal["none", "exact", "semantic"]
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens as the provider reported them; ``cached`` is a subset of ``input``."""
+
+    input: int = 0
+    output: int = 0
+    cached: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input + other.input, self.output + other.output, self.cached + other.cached
+        )
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class LLMRequest(BaseModel):
+    """One logical LLM call as the pipeline asks for it; routing fields are optional limits."""
+
+    task: str = Field(description="the pipeline task, e.g. extract_actions")
+    messages: list[ChatMessage]
+    prompt_name: str | None = None
+    prompt_version: str | None = None
+    max_tokens: int | None = Field(None, gt=0)
+    temperature: float = Field(0.0, ge=0, le=2)
+    meeting_id: str | None = None
+    model: str | None = Field(None, description="use this registry model first")
+    provider: str | None = Field(None, description="only models of this provider")
+    max_cost: Decimal | None = Field(None, ge=0, description="ceiling on input+output $ per 1K")
+    task_type: str | None = None
+    complexity: str | None = None
+
+
+class AttemptRecord(BaseModel):
+    """One attempt at one model: a row of the ledger."""
+
+    at: dt.datetime
+    task: str
+    prompt_name: str | None = None
+    prompt_version: str | None = None
+    meeting_id: str | None = None
+    provider: str
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+    latency_ms: float = 0.0
+    outcome: str = Field(description="'ok' or the error's type name")
+    cache: CacheKind = "none"
+
+
+class LLMResult(BaseModel, Generic[T]):
+    """What a successful call returns: the text, the validated data when a schema was given,
+    and what it took."""
+
+    text: str
+    data: T | None = None
+    model: str
+    provider: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+    latency_ms: float = 0.0
+    cache: CacheKind = "none"
+    attempts: list[AttemptRecord] = Field(default_factory=list)
+
+
+@dataclass
+class ModelCall:
+    """A call bound to one model, as it passes down the layers."""
+
+    entry: ModelEntry
+    request: LLMRequest
+    messages: list[ChatMessage]
+    json_schema: dict[str, Any] | None = None
+    attempts: list[AttemptRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    text: str
+    usage: Usage
+    cost_usd: Decimal
+    latency_ms: float
+
+
+CallFn = Callable[[ModelCall], Awaitable[ModelReply]]
+
+
+class Recorder(Protocol):
+    """Where attempt records go (the ledger). Must not raise and must not block."""
+
+    def record(self, attempt: AttemptRecord) -> None: ...
+
+
+class MemoryRecorder:
+    """Keeps records in memory; the default until a store is configured."""
+
+    def __init__(self) -> None:
+        self.records: list[AttemptRecord] = []
+
+    def record(self, attempt: AttemptRecord) -> None:
+        self.records.append(attempt)

