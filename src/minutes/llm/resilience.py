@@ -50,7 +50,7 @@ class wait_retry_after_or_backoff(wait_base):
 
     def __init__(self, settings: ResilienceSettings) -> None:
         self._backoff = wait_exponential_jitter(
-            initial=settings.backoff_initial_s,
+            multiplier=settings.backoff_initial_s,
             max=settings.backoff_max_s,
             jitter=settings.backoff_initial_s / 2,
         )
