@@ -96,8 +96,16 @@ def build_chat_model(
     temperature: float = 0.0,
     json_mode: bool = False,
     json_schema: dict[str, Any] | None = None,
+    http_client: Any | None = None,
 ) -> BaseChatModel:
-    """A LangChain chat model for ``entry``, with SDK retries off and a per-request timeout."""
+    """A LangChain chat model for ``entry``, with SDK retries off and a per-request timeout.
+
+    ``http_client``: the async HTTP client to use (the provider SDK's own client class,
+    from ``sdk_http_client``). LangChain otherwise shares one client per
+    base URL across the whole process, and a pooled connection made under one event loop
+    fails under the next ("Event loop is closed"): a second ``asyncio.run`` in the same
+    process, as two ``minutes.summarize()`` calls are.
+    """
     if entry.kind != "chat":
         raise ConfigError(f"{entry.name} is an embedding model, not a chat model")
     out_tokens = min(max_tokens or entry.max_output_tokens, entry.max_output_tokens)
@@ -108,6 +116,8 @@ def build_chat_model(
             kwargs: dict[str, Any] = {}
             if json_mode:
                 kwargs["model_kwargs"] = {"response_format": {"type": "json_object"}}
+            if http_client is not None:
+                kwargs["http_async_client"] = http_client
             return ChatOpenAI(
                 model=entry.model_id,
                 api_key=_key_or_placeholder(entry),
@@ -127,6 +137,8 @@ def build_chat_model(
                 extra["api_base"] = url
             if json_mode:
                 extra["model_kwargs"] = {"response_format": {"type": "json_object"}}
+            if http_client is not None:
+                extra["http_async_client"] = http_client
             return ChatDeepSeek(
                 model=entry.model_id,
                 api_key=_key_or_placeholder(entry),
@@ -142,7 +154,7 @@ def build_chat_model(
             extra = {}
             if url := base_url(entry):
                 extra["base_url"] = url
-            return ChatAnthropic(
+            chat = ChatAnthropic(
                 model=entry.model_id,
                 api_key=_key_or_placeholder(entry),
                 timeout=timeout,
@@ -151,6 +163,19 @@ def build_chat_model(
                 temperature=temperature,
                 **extra,
             )
+            if http_client is not None:
+                # ChatAnthropic takes no client argument; its async client is a cached
+                # property, so we fill it in with one that uses our HTTP client.
+                import anthropic
+
+                chat.__dict__["_async_client"] = anthropic.AsyncAnthropic(
+                    api_key=_key_or_placeholder(entry),
+                    base_url=extra.get("base_url"),
+                    timeout=timeout,
+                    max_retries=0,
+                    http_client=http_client,
+                )
+            return chat
         case "ollama":
             from langchain_ollama import ChatOllama
 
@@ -205,6 +230,20 @@ def build_embeddings(entry: ModelEntry, *, timeout: float) -> Embeddings:
 
         return LocalMiniLMEmbeddings()
     raise ConfigError(f"{entry.name}: provider {entry.provider!r} has no embeddings here")
+
+
+def sdk_http_client(provider: str, timeout: float) -> Any | None:
+    """A fresh async HTTP client of the class the provider's SDK requires, or None when the
+    provider's LangChain model makes its own per instance (Ollama, local)."""
+    if provider in ("openai", "deepseek"):
+        import openai
+
+        return openai.DefaultAsyncHttpxClient(timeout=timeout)
+    if provider == "anthropic":
+        import anthropic
+
+        return anthropic.DefaultAsyncHttpxClient(timeout=timeout)
+    return None
 
 
 # --- availability -------------------------------------------------------------------------
@@ -300,9 +339,19 @@ def classify_error(exc: BaseException, entry: ModelEntry) -> ProviderError:
         return ProviderUnavailable(msg, provider=p, model=m)
     if status is not None:  # 5xx, 408, 409
         return ProviderUnavailable(msg, provider=p, model=m)
-    # Anything else from the SDK (a body it could not parse, say) is treated as a transient
-    # fault of the provider: retried, then the next model.
-    return ProviderUnavailable(f"{type(exc).__name__}: {msg}", provider=p, model=m)
+    if _from_provider_stack(exc):
+        # Anything else from the SDKs or the transport (a body that would not parse, say) is
+        # a transient fault of the provider: retried, then the next model.
+        return ProviderUnavailable(f"{type(exc).__name__}: {msg}", provider=p, model=m)
+    raise exc  # our own bug: never disguise it as a provider outage
+
+
+_PROVIDER_MODULES = ("openai", "anthropic", "ollama", "httpx", "httpx2", "httpcore", "langchain_")
+
+
+def _from_provider_stack(exc: BaseException) -> bool:
+    module = type(exc).__module__ or ""
+    return module.startswith(_PROVIDER_MODULES) or isinstance(exc, ValueError | OSError)
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -373,8 +422,17 @@ class ProviderCall:
         self._recorder = recorder
         self._clock = clock
         self._models: dict[tuple[Any, ...], BaseChatModel] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._http: dict[str, Any] = {}
 
     def _model(self, call: ModelCall) -> BaseChatModel:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # Clients hold connections bound to the loop that opened them: start afresh.
+            self._loop, self._models, self._http = loop, {}, {}
+        provider = call.entry.provider
+        if provider not in self._http:
+            self._http[provider] = sdk_http_client(provider, self._timeout)
         req = call.request
         key = (
             call.entry,
@@ -390,6 +448,7 @@ class ProviderCall:
                 temperature=req.temperature,
                 json_mode=call.json_schema is not None,
                 json_schema=call.json_schema,
+                http_client=self._http[provider],
             )
         return self._models[key]
 
@@ -410,6 +469,7 @@ class ProviderCall:
             cost = price(entry, usage)
             return ModelReply(text, usage, cost, (self._clock() - started) * 1000)
         except Exception as exc:
+            outcome = type(exc).__name__
             err = classify_error(exc, entry)
             outcome = type(err).__name__
             raise err from exc

@@ -173,9 +173,11 @@ class Retrying:
         self._sleep = sleep
 
     async def __call__(self, call: ModelCall) -> ModelReply:
-        return await call_with_retry(
-            lambda: self._inner(call), settings=self._settings, sleep=self._sleep
-        )
+        # A coroutine function, not a lambda: tenacity awaits only what it sees is async.
+        async def attempt() -> ModelReply:
+            return await self._inner(call)
+
+        return await call_with_retry(attempt, settings=self._settings, sleep=self._sleep)
 
 
 class Breaking:

@@ -1,0 +1,109 @@
+"""Shared fixtures: a fake LLM server on loopback, and gateways wired to it through the real
+SDKs (the registry's base URLs point at the server; keys are set in the environment)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from minutes.config import ResilienceSettings, RouterSettings, Settings
+from minutes.llm.gateway import Gateway
+from minutes.llm.registry import load_registry
+from minutes.testing import FakeLLMServer
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # No test may pick up a developer's real keys, config file or Ollama.
+    for var in (
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "DEEPSEEK_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+        "DEEPSEEK_BASE_URL",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")  # discard port: nothing listens
+    monkeypatch.setenv("MINUTES_CONFIG", str(tmp_path_factory.mktemp("cfg") / "none.toml"))
+
+
+@pytest.fixture(scope="session")
+def _fake_server_session() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_server(_fake_server_session: FakeLLMServer) -> Iterator[FakeLLMServer]:
+    _fake_server_session.reset()
+    _fake_server_session.models = ["llama3:70b"]
+    yield _fake_server_session
+    _fake_server_session.reset()
+
+
+class Sleeps:
+    """An injectable sleep that records the waits instead of waiting."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+GatewayFactory = Callable[..., Gateway]
+
+
+@pytest.fixture
+def make_gateway(
+    fake_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch, sleeps: Sleeps
+) -> GatewayFactory:
+    """Gateway(**overrides) with every provider of the registry served by the fake server."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-ds-test")
+
+    def factory(
+        *,
+        resilience: dict[str, Any] | None = None,
+        router: dict[str, Any] | None = None,
+        models: dict[str, dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> Gateway:
+        inline: dict[str, dict[str, Any]] = {
+            "gpt-4-turbo": {"base_url": fake_server.openai_base_url},
+            "gpt-3.5-turbo": {"base_url": fake_server.openai_base_url},
+            "text-embedding-ada-002": {"base_url": fake_server.openai_base_url},
+            "claude-3-opus": {"base_url": fake_server.anthropic_base_url},
+            "claude-3-sonnet": {"base_url": fake_server.anthropic_base_url},
+            "deepseek-v2": {"base_url": fake_server.openai_base_url},
+            "llama-3-70b": {"base_url": fake_server.ollama_base_url},
+        }
+        for name, fields in (models or {}).items():
+            inline[name] = {**inline.get(name, {}), **fields}
+        settings = Settings(
+            models=inline,
+            resilience=ResilienceSettings(
+                **{
+                    "max_attempts": 3,
+                    "timeout_s": 5.0,
+                    "backoff_initial_s": 0.1,
+                    **(resilience or {}),
+                }
+            ),
+            router=RouterSettings.model_validate(router or {}),
+        )
+        kwargs.setdefault("sleep", sleeps)
+        return Gateway(settings, load_registry(None, inline), **kwargs)
+
+    return factory
