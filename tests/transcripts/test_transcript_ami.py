@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,10 @@ from minutes.tokens import count_tokens
 from minutes.transcripts import load_transcript
 from minutes.transcripts.normalise import MAX_TURN_TOKENS, clean_text
 
-AMI = Path("/work/shared/data/ami-dev")
-if not AMI.is_dir():  # the repository's copy, when the shared folder is not mounted
-    AMI = Path(__file__).parents[1] / "data" / "ami-dev"
+# The shared data folder sits beside the repository (../shared), as in CI's clone.
+AMI = Path(
+    os.environ.get("MINUTES_AMI_DIR") or Path(__file__).resolve().parents[3] / "shared/data/ami-dev"
+)
 FILES = sorted(p for p in AMI.glob("*.json") if not p.name.endswith(".labels.json"))
 ROLES = {"Project Manager", "Industrial Designer", "User Interface Designer", "Marketing Expert"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import random
 from pathlib import Path
 
@@ -18,9 +19,14 @@ from minutes.transcripts import (
     load_transcript,
 )
 
-AMI = Path("/work/shared/data/ami-dev/ES2003b.json")
-if not AMI.exists():
-    AMI = Path(__file__).parents[1] / "data" / "ami-dev" / "ES2003b.json"
+# The shared data folder sits beside the repository (../shared), as in CI's clone.
+AMI = (
+    Path(
+        os.environ.get("MINUTES_AMI_DIR")
+        or Path(__file__).resolve().parents[3] / "shared/data/ami-dev"
+    )
+    / "ES2003b.json"
+)
 WORDS = ["we", "should", "ship", "the", "release", "on", "friday", "review", "agreed", "maybe"]
 
 

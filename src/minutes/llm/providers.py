@@ -118,10 +118,15 @@ def build_chat_model(
                 kwargs["model_kwargs"] = {"response_format": {"type": "json_object"}}
             if http_client is not None:
                 kwargs["http_async_client"] = http_client
+            url = base_url(entry)
+            if url and "api.openai.com" not in url:
+                # LangChain sends max_completion_tokens, which OpenAI-compatible servers
+                # (llama.cpp, vLLM) ignore: without max_tokens a reply runs to the window.
+                kwargs["extra_body"] = {"max_tokens": out_tokens}
             return ChatOpenAI(
                 model=entry.model_id,
                 api_key=_key_or_placeholder(entry),
-                base_url=base_url(entry),
+                base_url=url,
                 timeout=timeout,
                 max_retries=0,
                 max_tokens=out_tokens,
