@@ -114,12 +114,18 @@ def build_chat_model(
             from langchain_openai import ChatOpenAI
 
             kwargs: dict[str, Any] = {}
+            url = base_url(entry)
+            compatible = bool(url) and "api.openai.com" not in (url or "")
             if json_mode:
-                kwargs["model_kwargs"] = {"response_format": {"type": "json_object"}}
+                response_format: dict[str, Any] = {"type": "json_object"}
+                if compatible and json_schema:
+                    # llama.cpp's server turns a schema beside json_object into a grammar,
+                    # so small local models cannot stray from it; OpenAI would reject it.
+                    response_format["schema"] = json_schema
+                kwargs["model_kwargs"] = {"response_format": response_format}
             if http_client is not None:
                 kwargs["http_async_client"] = http_client
-            url = base_url(entry)
-            if url and "api.openai.com" not in url:
+            if compatible:
                 # LangChain sends max_completion_tokens, which OpenAI-compatible servers
                 # (llama.cpp, vLLM) ignore: without max_tokens a reply runs to the window.
                 kwargs["extra_body"] = {"max_tokens": out_tokens}
