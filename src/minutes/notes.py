@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 Priority = Literal["high", "normal", "low"]
 Engine = Literal["llm", "extractive"]
@@ -26,12 +26,22 @@ class SourceRef(BaseModel):
     quote: str = Field(description="verbatim text found in that segment")
 
 
-class KeyPoint(BaseModel):
+class _Grounded(BaseModel):
+    # Subclasses declare ``sources`` last, so that it comes last in their JSON.
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def grounded(self) -> bool:
+        """Whether a verbatim quote backs the item; an ungrounded item is flagged, not hidden."""
+        return bool(getattr(self, "sources", None))
+
+
+class KeyPoint(_Grounded):
     text: str
     sources: list[SourceRef] = Field(default_factory=list)
 
 
-class ActionItem(BaseModel):
+class ActionItem(_Grounded):
     task: str
     assignee: str | None = None
     due_date: dt.date | None = Field(None, description="resolved against the meeting's date")
@@ -41,7 +51,7 @@ class ActionItem(BaseModel):
     sources: list[SourceRef] = Field(default_factory=list)
 
 
-class Decision(BaseModel):
+class Decision(_Grounded):
     decision: str
     rationale: str | None = None
     alternatives: list[str] = Field(default_factory=list)
@@ -82,7 +92,11 @@ class MeetingNotes(BaseModel):
     engine: Literal["llm", "extractive", "mixed"] = "extractive"
     degraded: bool = False
     degraded_reasons: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
     provenance: list[StageProvenance] = Field(default_factory=list)
+    embedding: list[float] | None = Field(
+        None, exclude=True, description="vector of the TL;DR and key points, for search"
+    )
 
     @property
     def cost_usd(self) -> Decimal:
