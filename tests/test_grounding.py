@@ -80,6 +80,16 @@ def test_invented_or_changed_quotes_are_not_found(quote: str) -> None:
     assert locate_quote(T, quote) is None
 
 
+def test_closing_punctuation_kept_when_quoted() -> None:
+    assert locate_quote(T, "I'll type up the minutes tonight.").quote == (  # type: ignore[union-attr]
+        "I'll type up the minutes tonight."
+    )
+    assert locate_quote(T, "Can you e-mail your slides as well?").quote == (  # type: ignore[union-attr]
+        "Can you e-mail your slides as well?"
+    )
+    assert locate_quote(T, "the minutes tonight").quote == "the minutes tonight"  # type: ignore[union-attr]
+
+
 def test_too_many_skipped_words_is_no_match() -> None:
     # Every word is in segment 0, but far apart: that is not a quote of it.
     assert locate_quote(T, "let's type those out") is None

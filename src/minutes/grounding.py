@@ -142,11 +142,17 @@ class QuoteIndex:
         if found is None:
             return None
         seg: Segment = self.transcript.segments[found.position]
+        end = found.end
+        # A quote that ends in punctuation ("…by Friday.") keeps the segment's own closing
+        # punctuation; words are matched, but the quote should read as it was given.
+        if re.search(r"[^\w\s]$", quote.strip()):
+            closing = re.match(r"[^\w\s]+", seg.text[end:])
+            end += closing.end() if closing else 0
         return SourceRef(
             segment=seg.index,
             speaker=seg.speaker,
             start=seg.start,
-            quote=seg.text[found.start : found.end],
+            quote=seg.text[found.start : end],
         )
 
     def _strip_speaker(self, quote: str) -> str | None:
