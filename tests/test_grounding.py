@@ -27,6 +27,7 @@ T = _transcript(
     ("Carol", "We will not go with the blue case. It's too expensive, I don't think it works."),
     ("Bob", "Can you e-mail your slides as well? The T_V_ only version."),
     ("Alice", "I'll type up the minutes tonight."),
+    ("Carol", "It should be easy, so not not too many buttons."),
 )
 
 
@@ -52,6 +53,7 @@ def test_exact_quote() -> None:
         ("Bob: can you e-mail your slides", 3, "Can you e-mail your slides"),  # speaker prefix
         ("It's too expensive, I do not think it works", 2, None),
         ("we will not go with ... too expensive", 2, None),  # ellipsis skips freely
+        ("so not too many buttons", 5, "so not not too many buttons"),  # stutter on "not"
     ],
 )
 def test_tolerant_matches(quote: str, segment: int, verbatim: str | None) -> None:

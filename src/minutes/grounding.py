@@ -230,11 +230,12 @@ def _align(words: list[str], parts: Sequence[list[str]], start: int) -> tuple[in
         skipped = 0
         for k, target in enumerate(part):
             while j < len(words) and words[j] != target:
-                if words[j] in NEGATIONS:
-                    return None
-                # Repetitions ("I I will", "three compa three") are disfluency: they skip free.
+                # Repetitions ("I I will", "three compa three", "not not") are disfluency:
+                # they skip free. Any other negation skipped would invert the meaning.
                 repeated = words[j] == words[j - 1] or (k > 0 and words[j] == part[k - 1])
                 if not repeated:
+                    if words[j] in NEGATIONS:
+                        return None
                     skipped += 1
                 if skipped > budget:
                     return None
