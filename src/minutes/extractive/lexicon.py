@@ -45,7 +45,7 @@ PARTICLES: dict[str, re.Pattern[str]] = {
         "clean": r"^up\b",
         "get": r"^(?:back|in touch|hold|it done|that done|this done|a quote|the \w+ to)\b",
         "do": r"^(?:the|a|an|some|my|our|your|his|her|their) (?!(?:bit|little|quick|next|notes|"
-        r"minutes|presentation|first|same)\b)",
+        r"minutes|presentation|first one|same)\b)",
         "write": r"^(?:up|a|an|the|some|it up|that up|them up|to)\b",
         "run": r"^(?:it by|that by|this by|the \w+ by)\b",
         "make": r"^(?:sure|a|an|the|some|copies|changes|minutes|notes)\b",
