@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
+import os
 import sys
+import tempfile
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from minutes.config import load_settings
-from minutes.errors import MinutesError
+from minutes.errors import ConfigError, MinutesError
 from minutes.llm.providers import check_all
 from minutes.llm.registry import load_registry
+from minutes.pipeline.options import EngineChoice, Strategy
+
+# Short names for the bundled example transcripts (src/minutes/examples/).
+EXAMPLES = {
+    "standup": "standup.vtt",
+    "planning": "planning.srt",
+    "sales_call": "sales_call.txt",
+    "incident_review": "incident_review.json",
+    "one_on_one": "one_on_one.txt",
+}
 
 app = typer.Typer(
     name="minutes",
@@ -84,6 +101,128 @@ def models(
             mark,
         )
     out.print(table)
+
+
+class OutputFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    # Write beside the target and rename, so an interrupted run never leaves half a file.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@app.command()
+def summarize(
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="transcript file (.txt .vtt .srt .json)", show_default=False),
+    ] = None,
+    example: Annotated[
+        str | None, typer.Option(help="summarize a bundled example instead: " + ", ".join(EXAMPLES))
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="force the input format: text, vtt, srt, json")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="meeting title")] = None,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"], help="meeting date; relative due dates resolve against it"
+        ),
+    ] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA timezone of the meeting")] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--output", "-o", help="md or json")
+    ] = OutputFormat.md,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write here instead of stdout")
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="registry model to use first")] = None,
+    provider: Annotated[str | None, typer.Option(help="only models of this provider")] = None,
+    max_cost: Annotated[
+        str | None, typer.Option("--max-cost", help="ceiling on a model's $ per 1K tokens in+out")
+    ] = None,
+    strategy: Annotated[Strategy, typer.Option(help="map_reduce, refine or stuff")] = "map_reduce",
+    engine: Annotated[
+        EngineChoice, typer.Option(help="auto, llm (fail without one) or extractive (no LLM)")
+    ] = "auto",
+    quotes: Annotated[bool, typer.Option(help="show supporting quotes in Markdown")] = True,
+) -> None:
+    """Turn a meeting transcript into notes: TL;DR, summary, key points, decisions, action items."""
+    from minutes.examples import example_path
+    from minutes.pipeline.options import PipelineOptions
+    from minutes.pipeline.runner import run_pipeline
+    from minutes.render import to_markdown
+    from minutes.transcripts import load_transcript
+
+    if (path is None) == (example is None):
+        raise ConfigError("give a transcript PATH or --example NAME (one of them)")
+    if example is not None:
+        if example not in EXAMPLES:
+            raise ConfigError(
+                f"no bundled example {example!r}; choose one of: {', '.join(EXAMPLES)}"
+            )
+        path = example_path(EXAMPLES[example])
+    assert path is not None
+    try:
+        cost_ceiling = Decimal(max_cost) if max_cost is not None else None
+    except InvalidOperation:
+        raise ConfigError(f"--max-cost must be a number of dollars, not {max_cost!r}") from None
+    meeting_date = date.date() if date else None
+    transcript = load_transcript(
+        path, format=format, title=title, date=meeting_date, timezone=timezone
+    )
+    options = PipelineOptions(
+        engine=engine,
+        strategy=strategy,
+        model=model,
+        provider=provider,
+        max_cost=cost_ceiling,
+        meeting_date=meeting_date,
+        timezone=timezone,
+        title=title,
+    )
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task(f"summarizing {path.name}", total=None)
+
+        def on_progress(stage: str) -> None:
+            progress.update(task, description=f"{path.name}: {stage.replace('_', ' ')}")
+
+        notes = asyncio.run(run_pipeline(transcript, options=options, on_progress=on_progress))
+    text = (
+        notes.model_dump_json(indent=2) + "\n"
+        if output is OutputFormat.json
+        else to_markdown(notes, quotes=quotes)
+    )
+    if out_file is not None:
+        _write_atomically(out_file, text)
+    else:
+        sys.stdout.write(text)
+    calls = sum(p.calls for p in notes.provenance)
+    tokens = sum(p.input_tokens + p.output_tokens for p in notes.provenance)
+    flag = " (degraded)" if notes.degraded else ""
+    err.print(
+        f"engine: {notes.engine}{flag} · {calls} LLM call(s) · {tokens:,} tokens · "
+        f"cost ${notes.cost_usd:.4f}",
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -1,0 +1,176 @@
+"""State shared by the stages of one run: the gateway, the transcript, the concurrency bound,
+and the provenance each stage leaves behind."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+
+from minutes.errors import MinutesError
+from minutes.llm.calls import ChatMessage, LLMRequest, LLMResult
+from minutes.llm.gateway import Gateway
+from minutes.notes import StageProvenance
+from minutes.pipeline.options import PipelineOptions
+from minutes.prompts import Prompt, PromptLibrary
+from minutes.transcripts.models import Transcript
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+# Failures after which a stage falls back to the extractive engine: the whole fallback chain
+# failed, nothing was available, the prompt fit nowhere, or output stayed invalid.
+FALLBACK_ERRORS: tuple[type[MinutesError], ...] = (MinutesError,)
+
+
+@dataclass
+class StageTally:
+    """What the LLM calls of one stage added up to."""
+
+    stage: str
+    prompt: Prompt | None = None
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+    models: dict[str, str] = field(default_factory=dict)  # model -> provider, in order of use
+    failures: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def add(self, result: LLMResult[Any]) -> None:
+        self.calls += len(result.attempts)
+        self.input_tokens += result.input_tokens
+        self.output_tokens += result.output_tokens
+        self.cached_tokens += result.cached_tokens
+        self.cost_usd += result.cost_usd
+        self.models.setdefault(result.model, result.provider)
+
+    def provenance(self, *, fell_back: bool) -> StageProvenance:
+        degraded = fell_back or bool(self.failures)
+        engine = "extractive" if fell_back else "llm"
+        return StageProvenance(
+            stage=self.stage,
+            engine=engine,
+            model=", ".join(self.models) or None,
+            provider=", ".join(dict.fromkeys(self.models.values())) or None,
+            prompt_name=self.prompt.name if self.prompt and self.models else None,
+            prompt_version=self.prompt.version if self.prompt and self.models else None,
+            calls=self.calls,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            cached_tokens=self.cached_tokens,
+            cost_usd=self.cost_usd,
+            latency_ms=(time.monotonic() - self.started) * 1000,
+            degraded=degraded,
+            reason="; ".join(self.failures) or None,
+        )
+
+
+@dataclass
+class RunContext:
+    gateway: Gateway
+    transcript: Transcript
+    options: PipelineOptions
+    prompts: PromptLibrary
+    meeting_date_for_dates: Any  # dt.date the relative due dates resolve against
+    on_progress: Callable[[str], None] | None = None
+    provenance: list[StageProvenance] = field(default_factory=list)
+    _semaphore: asyncio.Semaphore | None = None
+
+    def __post_init__(self) -> None:
+        self._semaphore = asyncio.Semaphore(self.options.max_concurrency)
+
+    @property
+    def title(self) -> str:
+        return self.options.title or self.transcript.title or "Untitled meeting"
+
+    @property
+    def participants(self) -> str:
+        return ", ".join(self.transcript.participants) or "unknown"
+
+    def prompt(self, name: str) -> Prompt:
+        return self.prompts.get(name, self.options.prompt_versions.get(name))
+
+    def progress(self, message: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(message)
+
+    def _request(
+        self, prompt: Prompt, values: dict[str, Any], max_tokens: int | None
+    ) -> LLMRequest:
+        system, user = prompt.render(**values)
+        messages = [ChatMessage(role="user", content=user)]
+        if system:
+            messages.insert(0, ChatMessage(role="system", content=system))
+        return LLMRequest(
+            task=prompt.task,
+            messages=messages,
+            prompt_name=prompt.name,
+            prompt_version=prompt.version,
+            max_tokens=max_tokens,
+            model=self.options.model,
+            provider=self.options.provider,
+            max_cost=self.options.max_cost,
+            meeting_id=self.options.meeting_id,
+        )
+
+    async def structured(
+        self,
+        tally: StageTally,
+        prompt: Prompt,
+        schema: type[M],
+        values: dict[str, Any],
+        *,
+        max_tokens: int | None = 1500,
+    ) -> M:
+        tally.prompt = prompt
+        async with self._bound():
+            result = await self.gateway.structured(
+                self._request(prompt, values, max_tokens), schema
+            )
+        tally.add(result)
+        assert result.data is not None
+        return result.data
+
+    async def text(
+        self, tally: StageTally, prompt: Prompt, values: dict[str, Any], *, max_tokens: int = 600
+    ) -> str:
+        tally.prompt = prompt
+        async with self._bound():
+            result = await self.gateway.complete(self._request(prompt, values, max_tokens))
+        tally.add(result)
+        return result.text.strip()
+
+    def _bound(self) -> asyncio.Semaphore:
+        assert self._semaphore is not None
+        return self._semaphore
+
+
+async def with_fallback(
+    ctx: RunContext,
+    stage: str,
+    llm: Callable[[StageTally], Awaitable[T]],
+    extractive: Callable[[], T],
+) -> T:
+    """Run a stage's LLM path; when it fails, its extractive equivalent, marked degraded."""
+    tally = StageTally(stage)
+    ctx.progress(stage)
+    try:
+        value = await llm(tally)
+        ctx.provenance.append(tally.provenance(fell_back=False))
+        return value
+    except FALLBACK_ERRORS as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        log.warning("stage %s fell back to the extractive engine: %s", stage, reason)
+        tally.failures.append(reason)
+        value = extractive()
+        ctx.provenance.append(tally.provenance(fell_back=True))
+        return value

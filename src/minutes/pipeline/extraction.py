@@ -1,0 +1,118 @@
+"""Action items and decisions: extracted per chunk, concurrently, then grounded, merged and
+deduplicated; relative due dates resolved against the meeting's date.
+
+A chunk whose calls all fail is covered by the extractive engine for that chunk alone (the
+stage is then marked degraded); when every chunk fails the whole stage falls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
+
+from minutes.dates import resolve_due_date
+from minutes.dedupe import dedupe_action_items, dedupe_decisions
+from minutes.errors import MinutesError
+from minutes.extractive import extract_action_items, extract_decisions
+from minutes.grounding import ground_items
+from minutes.notes import ActionItem, Decision
+from minutes.pipeline.citations import cited_source, match_participant
+from minutes.pipeline.context import RunContext, StageTally
+from minutes.pipeline.schemas import ExtractedActions, ExtractedDecisions
+from minutes.transcripts.chunking import Chunk
+from minutes.transcripts.models import Transcript
+
+T = TypeVar("T")
+
+
+async def _per_chunk(
+    ctx: RunContext,
+    tally: StageTally,
+    chunks: list[Chunk],
+    one: Callable[[Chunk], asyncio.Future[list[T]] | object],
+    fallback: Callable[[Transcript], list[T]],
+) -> list[T]:
+    results = await asyncio.gather(*(one(c) for c in chunks), return_exceptions=True)  # type: ignore[arg-type]
+    failed = [(c, r) for c, r in zip(chunks, results, strict=True) if isinstance(r, BaseException)]
+    for _, r in failed:
+        if not isinstance(r, MinutesError):
+            raise r  # a bug, not a provider failure: don't hide it
+    if failed and len(failed) == len(chunks):
+        raise failed[0][1]  # type: ignore[misc]
+    items: list[T] = []
+    for c, r in zip(chunks, results, strict=True):
+        if isinstance(r, BaseException):
+            tally.failures.append(f"chunk {c.index}: {type(r).__name__}: {r}")
+            part = ctx.transcript.model_copy(update={"segments": c.segments})
+            items.extend(fallback(part))
+        else:
+            items.extend(r)  # type: ignore[arg-type]
+    return items
+
+
+async def action_items(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) -> list[ActionItem]:
+    prompt = ctx.prompt("action_item_extraction")
+    participants = ctx.transcript.participants
+    date = ctx.meeting_date_for_dates
+
+    async def one(chunk: Chunk) -> list[ActionItem]:
+        out = await ctx.structured(
+            tally,
+            prompt,
+            ExtractedActions,
+            {
+                "title": ctx.title,
+                "meeting_date": date.isoformat(),
+                "participants": ctx.participants,
+                "chunk": chunk.text(),
+            },
+        )
+        return [
+            ActionItem(
+                task=a.task.strip(),
+                assignee=match_participant(a.assignee, participants),
+                due_text=a.due,
+                due_date=resolve_due_date(a.due, date, ctx.options.timezone) if a.due else None,
+                priority=a.priority,
+                context=a.context,
+                sources=cited_source(ctx.transcript, a),
+            )
+            for a in out.items
+            if a.task and a.task.strip()
+        ]
+
+    def fallback(part: Transcript) -> list[ActionItem]:
+        return extract_action_items(part, meeting_date=date, timezone=ctx.options.timezone)
+
+    items = await _per_chunk(ctx, tally, chunks, one, fallback)
+    return dedupe_action_items(ground_items(ctx.transcript, items))
+
+
+async def decisions(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) -> list[Decision]:
+    prompt = ctx.prompt("decision_extraction")
+    participants = ctx.transcript.participants
+
+    async def one(chunk: Chunk) -> list[Decision]:
+        out = await ctx.structured(
+            tally,
+            prompt,
+            ExtractedDecisions,
+            {"title": ctx.title, "participants": ctx.participants, "chunk": chunk.text()},
+        )
+        return [
+            Decision(
+                decision=d.decision.strip(),
+                rationale=d.rationale,
+                alternatives=d.alternatives,
+                decided_by=[
+                    m for n in d.decided_by if (m := match_participant(n, participants)) is not None
+                ],
+                sources=cited_source(ctx.transcript, d),
+            )
+            for d in out.decisions
+            if d.decision and d.decision.strip()
+        ]
+
+    items = await _per_chunk(ctx, tally, chunks, one, extract_decisions)
+    return dedupe_decisions(ground_items(ctx.transcript, items))

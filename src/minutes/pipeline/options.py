@@ -1,0 +1,34 @@
+"""Options of one pipeline run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Strategy = Literal["map_reduce", "refine", "stuff"]
+EngineChoice = Literal["auto", "llm", "extractive"]
+
+
+class PipelineOptions(BaseModel):
+    engine: EngineChoice = Field(
+        "auto",
+        description="auto: LLM when one is available, else extractive; "
+        "llm: fail when no LLM is available; extractive: never call an LLM",
+    )
+    strategy: Strategy = "map_reduce"
+    model: str | None = Field(None, description="use this registry model first for every stage")
+    provider: str | None = None
+    max_cost: Decimal | None = Field(None, ge=0, description="ceiling on $ per 1K in+out")
+    max_concurrency: int = Field(8, ge=1, le=64)
+    chunk_tokens: int = Field(6000, ge=200, description="upper bound; the model's window decides")
+    overlap_tokens: int = Field(150, ge=0)
+    reduce_token_max: int = Field(3000, ge=200, description="collapse mapped points above this")
+    max_key_points: int = Field(10, ge=1, le=50)
+    meeting_date: dt.date | None = None
+    timezone: str | None = None
+    title: str | None = None
+    prompt_versions: dict[str, str] = Field(default_factory=dict)
+    meeting_id: str | None = Field(None, description="tags every LLM call of the run")
