@@ -9,6 +9,7 @@ provider layer, not stored here, so that they never end up in a dumped config.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -84,6 +85,44 @@ class ResilienceSettings(BaseModel):
     availability_probe_timeout_s: float = Field(0.5, gt=0)
 
 
+class SemanticCacheOverride(BaseModel):
+    """Per-model semantic cache settings; unset fields keep the section's value."""
+
+    threshold: float | None = Field(None, gt=0, le=1)
+    ttl_hours: float | None = Field(None, gt=0)
+    enabled: bool | None = None
+
+
+class SemanticCacheSettings(BaseModel):
+    enabled: bool = True
+    threshold: float = Field(0.95, gt=0, le=1, description="cosine similarity needed for a hit")
+    ttl_hours: float = Field(24.0, gt=0, description="older entries never answer a lookup")
+    embedding_model: str = Field(
+        "local-minilm", description="registry embedding model for the cache's vectors"
+    )
+    per_model: dict[str, SemanticCacheOverride] = Field(default_factory=dict)
+
+
+class CacheSettings(BaseModel):
+    enabled: bool = True
+    exact_ttl_hours: float | None = Field(
+        None, gt=0, description="exact entries older than this do not answer; None: no expiry"
+    )
+    semantic: SemanticCacheSettings = Field(default_factory=SemanticCacheSettings)
+
+
+class BudgetSettings(BaseModel):
+    """Spending limits in USD per UTC day and month, checked before each call."""
+
+    daily_usd: Decimal | None = Field(None, ge=0)
+    monthly_usd: Decimal | None = Field(None, ge=0)
+    on_exceed: Literal["downgrade", "extractive", "fail"] = Field(
+        "downgrade",
+        description="downgrade: a cheaper model that fits, else the extractive engine; "
+        "extractive: the extractive engine; fail: stop with BudgetExceeded",
+    )
+
+
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir("minutes")) / "config.toml"
 
@@ -103,6 +142,13 @@ class Settings(BaseSettings):
     )
     router: RouterSettings = Field(default_factory=RouterSettings)
     resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the store (MINUTES_DATABASE_URL); "
+        "a SQLite file in the user data directory when unset",
+    )
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -14,7 +14,8 @@
     ├── OutputInvalid          structured output still invalid after repair and re-ask
     ├── ContextTooLong         no candidate model's window fits the prompt
     ├── AllModelsFailed        every model of the fallback chain failed
-    └── BudgetExceeded         a call would cross the configured budget
+    ├── BudgetExceeded         a call would cross the configured budget
+    └── StoreError             the database cannot be opened, migrated or queried
 
 The CLI turns any of these into one line on stderr and the class's ``exit_code``.
 """
@@ -126,4 +127,15 @@ class AllModelsFailed(MinutesError):
 
 
 class BudgetExceeded(MinutesError):
+    """``fatal``: the user asked to stop rather than degrade (``budget.on_exceed = "fail"``),
+    so a stage must not fall back to the extractive engine on it."""
+
     exit_code = 8
+
+    def __init__(self, message: str, *, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.fatal = fatal
+
+
+class StoreError(MinutesError):
+    exit_code = 9

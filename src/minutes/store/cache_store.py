@@ -1,0 +1,165 @@
+"""Rows of the LLM response cache (``llm_cache``): put, exact get, nearest by embedding,
+stats and clear. The policy (keys, scopes, TTLs, thresholds) lives in ``minutes.llm.cache``;
+this module only stores and finds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from pydantic import BaseModel
+from sqlalchemy import delete, func, insert, select
+
+from minutes.store.db import Store
+from minutes.store.meetings import from_micros, to_micros
+from minutes.store.models import CacheEntry, utcnow
+from minutes.store.vectors import normalise, to_blob
+
+
+class CachedReply(BaseModel):
+    id: int
+    text: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd: Decimal
+    created_at: dt.datetime
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    exact_key: str
+    scope: str
+    model: str
+    response: str
+    prompt_name: str | None = None
+    prompt_version: str | None = None
+    meeting_id: str | None = None
+    input_hash: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal = Decimal(0)
+    embedding: np.ndarray | None = None
+    created_at: dt.datetime | None = None
+
+
+class CacheStats(BaseModel):
+    backend: str
+    entries: int
+    with_embedding: int
+    by_model: dict[str, int]
+    oldest: dt.datetime | None
+    newest: dt.datetime | None
+    stored_cost_usd: Decimal
+
+
+class CacheStore:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @property
+    def backend(self) -> str:
+        return self.store.vectors.name
+
+    def get_exact(self, key: str, *, min_created: dt.datetime | None = None) -> CachedReply | None:
+        query = select(CacheEntry).where(CacheEntry.exact_key == key)
+        if min_created is not None:
+            query = query.where(CacheEntry.created_at >= min_created)
+        with self.store.read() as session:
+            entry = session.scalars(query).first()
+            return _reply(entry) if entry else None
+
+    def nearest(
+        self, scope: str, vector: np.ndarray, *, min_created: dt.datetime
+    ) -> CachedReply | None:
+        """The most similar live entry of ``scope`` (whatever its similarity)."""
+        query_vector = normalise(vector)
+        with self.store.connect() as conn:
+            match = self.store.vectors.nearest(conn, scope, query_vector, min_created)
+        if match is None:
+            return None
+        with self.store.read() as session:
+            entry = session.get(CacheEntry, match.id)
+            if entry is None:  # deleted since
+                return None
+            return _reply(entry).model_copy(update={"similarity": match.similarity})
+
+    def put(self, entry: NewEntry) -> int:
+        """Store (or replace) the entry with ``entry.exact_key``; returns its row id."""
+        vector = normalise(entry.embedding) if entry.embedding is not None else None
+        with self.store.connect(write=True) as conn:
+            conn.execute(delete(CacheEntry).where(CacheEntry.exact_key == entry.exact_key))
+            result = conn.execute(
+                insert(CacheEntry).values(
+                    exact_key=entry.exact_key,
+                    scope=entry.scope,
+                    input_hash=entry.input_hash,
+                    model=entry.model,
+                    prompt_name=entry.prompt_name,
+                    prompt_version=entry.prompt_version,
+                    meeting_id=entry.meeting_id,
+                    response=entry.response,
+                    input_tokens=entry.input_tokens,
+                    output_tokens=entry.output_tokens,
+                    cost_micros=to_micros(entry.cost_usd),
+                    embedding=to_blob(vector) if vector is not None else None,
+                    embedding_dim=int(vector.shape[0]) if vector is not None else None,
+                    created_at=entry.created_at or utcnow(),
+                )
+            )
+            entry_id = int(result.inserted_primary_key[0])
+            if vector is not None:
+                self.store.vectors.after_insert(conn, entry_id, vector)
+        return entry_id
+
+    def stats(self) -> CacheStats:
+        with self.store.read() as session:
+            total, embedded, oldest, newest, cost = session.execute(
+                select(
+                    func.count(CacheEntry.id),
+                    func.count(CacheEntry.embedding_dim),
+                    func.min(CacheEntry.created_at),
+                    func.max(CacheEntry.created_at),
+                    func.sum(CacheEntry.cost_micros),
+                )
+            ).one()
+            by_model = dict(
+                session.execute(
+                    select(CacheEntry.model, func.count(CacheEntry.id))
+                    .group_by(CacheEntry.model)
+                    .order_by(CacheEntry.model)
+                ).all()
+            )
+        return CacheStats(
+            backend=self.backend,
+            entries=int(total),
+            with_embedding=int(embedded),
+            by_model={str(k): int(v) for k, v in by_model.items()},
+            oldest=oldest,
+            newest=newest,
+            stored_cost_usd=from_micros(cost),
+        )
+
+    def clear(self, *, model: str | None = None, older_than: dt.datetime | None = None) -> int:
+        query = delete(CacheEntry)
+        if model is not None:
+            query = query.where(CacheEntry.model == model)
+        if older_than is not None:
+            query = query.where(CacheEntry.created_at < older_than)
+        with self.store.connect(write=True) as conn:
+            return int(conn.execute(query).rowcount)
+
+
+def _reply(entry: CacheEntry) -> CachedReply:
+    return CachedReply(
+        id=entry.id,
+        text=entry.response,
+        model=entry.model,
+        input_tokens=entry.input_tokens,
+        output_tokens=entry.output_tokens,
+        cost_usd=from_micros(entry.cost_micros),
+        created_at=entry.created_at,
+    )

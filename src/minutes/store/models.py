@@ -1,0 +1,178 @@
+"""The store's tables as SQLAlchemy 2 models (the schema itself is made by the migrations).
+
+Conventions, the same on SQLite and PostgreSQL:
+- times are naive UTC (``DateTime`` without zone), so that both dialects compare and group
+  them the same way;
+- money is integer micro-dollars (``*_micros``): sums stay exact on both;
+- lists and source references are JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only aliases rowid for a column declared exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+DEFAULT_TENANT = "default"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("tenant", "transcript_hash", name="uq_meetings_transcript"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), default=DEFAULT_TENANT)
+    title: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    participants: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    source_format: Mapped[str] = mapped_column(String(16))
+    source_name: Mapped[str | None] = mapped_column(Text)
+    transcript_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    notes: Mapped[list[NotesRow]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", passive_deletes=True
+    )
+    action_items: Mapped[list[ActionItemRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ActionItemRow.position"
+    )
+    decisions: Mapped[list[DecisionRow]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="DecisionRow.position"
+    )
+
+
+class NotesRow(Base):
+    """One summarization of a meeting; a re-run adds a row, the newest is current."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[str] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    notes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    engine: Mapped[str] = mapped_column(String(16))
+    degraded: Mapped[bool] = mapped_column(Boolean, default=False)
+    cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="notes")
+
+
+class ActionItemRow(Base):
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[str] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    notes_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    task: Mapped[str] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(Text, index=True)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    due_text: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    context: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[str] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    notes_id: Mapped[int] = mapped_column(ForeignKey("notes.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(Text)
+    rationale: Mapped[str | None] = mapped_column(Text)
+    alternatives: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    decided_by: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LLMCall(Base):
+    """The ledger: one row per LLM attempt, failed ones and cache hits included.
+
+    ``meeting_id`` is deliberately not a foreign key: rows are written in the background while
+    the meeting is still being summarized (before its row exists), and forgetting a meeting
+    detaches its rows rather than deleting what was spent.
+    """
+
+    __tablename__ = "llm_calls"
+    __table_args__ = (Index("ix_llm_calls_model_at", "model", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    tenant: Mapped[str] = mapped_column(String(64), default=DEFAULT_TENANT)
+    meeting_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    task: Mapped[str] = mapped_column(String(64))
+    prompt_name: Mapped[str | None] = mapped_column(String(128))
+    prompt_version: Mapped[str | None] = mapped_column(String(32))
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    outcome: Mapped[str] = mapped_column(String(64))
+    cache: Mapped[str] = mapped_column(String(16), default="none")
+
+
+class CacheEntry(Base):
+    """A validated reply, findable by its exact key or, within ``scope``, by the embedding of
+    the prompt's variable input. On PostgreSQL with pgvector the same vector is also kept in
+    an ``embedding_vec vector`` column (added outside this model: it exists only there)."""
+
+    __tablename__ = "llm_cache"
+    __table_args__ = (Index("ix_llm_cache_scope_created", "scope", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    exact_key: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    input_hash: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str] = mapped_column(String(128), index=True)
+    prompt_name: Mapped[str | None] = mapped_column(String(128))
+    prompt_version: Mapped[str | None] = mapped_column(String(32))
+    meeting_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    response: Mapped[str] = mapped_column(Text)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    embedding_dim: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
