@@ -13,6 +13,9 @@ from minutes.llm.gateway import Gateway
 from minutes.llm.registry import load_registry
 from minutes.testing import FakeLLMServer
 
+# Database fixtures (SQLite, the machine's PostgreSQL, a pgvector server): tests/dbfixtures.py
+pytest_plugins = ("dbfixtures",)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(
