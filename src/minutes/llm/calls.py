@@ -45,6 +45,11 @@ class LLMRequest(BaseModel):
     max_tokens: int | None = Field(None, gt=0)
     temperature: float = Field(0.0, ge=0, le=2)
     meeting_id: str | None = None
+    cache_input: str | None = Field(
+        None,
+        description="the variable part of the prompt (the transcript text, not the shared "
+        "instructions) that the semantic cache embeds; None: no semantic caching for this call",
+    )
     model: str | None = Field(None, description="use this registry model first")
     provider: str | None = Field(None, description="only models of this provider")
     max_cost: Decimal | None = Field(None, ge=0, description="ceiling on input+output $ per 1K")

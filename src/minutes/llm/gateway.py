@@ -1,26 +1,37 @@
 """One LLM call end to end, composing the layers:
 
-    router chain ─▶ for each model: Structured? ─▶ Retrying ─▶ Breaking ─▶ ProviderCall
-                 └▶ execute_with_fallback: next model on failure, AllModelsFailed at the end
+    router chain ─▶ for each model:
+        ExactCache ─▶ SemanticCache ─▶ Budgeted ─▶ Structured? ─▶ Retrying ─▶ Breaking
+                                                                   ─▶ ProviderCall
+    └▶ execute_with_fallback: next model on failure, AllModelsFailed at the end
 
 Each layer is a small callable around the same ``ModelCall -> ModelReply`` interface
-(``calls.py``); budget checks and caches (a later layer) slot in the same way.
+(``calls.py``). The caches sit outside the budget check (a hit costs nothing, so it must not
+be refused) and outside the schema check (only a reply that validated is stored). Caches and
+the ledger need a store (``store=``); the budget works without one, counting this process's
+spend only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
 from minutes.config import Settings, load_settings
-from minutes.errors import NoModelAvailable
+from minutes.errors import MinutesError, NoModelAvailable
+from minutes.llm.budget import Budgeted, BudgetGuard, estimate_tokens
+from minutes.llm.cache import ExactCache, ResponseCache, SemanticCache, SemanticEmbedder, utcnow
 from minutes.llm.calls import (
     AttemptRecord,
+    CallFn,
     ChatMessage,
     LLMRequest,
     LLMResult,
@@ -30,21 +41,32 @@ from minutes.llm.calls import (
     Recorder,
 )
 from minutes.llm.providers import Availability, ProviderCall, build_embeddings, check_all
-from minutes.llm.registry import ModelEntry, Registry, load_registry
+from minutes.llm.registry import TIER_RANK, ModelEntry, Registry, load_registry
 from minutes.llm.resilience import Breaking, CircuitBreaker, Clock, Retrying, Sleep
 from minutes.llm.router import Router, execute_with_fallback
-from minutes.llm.structured import Structured, schema_instruction
+from minutes.llm.structured import Structured, parse_structured, schema_instruction
 from minutes.tokens import count_tokens
+
+if TYPE_CHECKING:
+    from minutes.store.db import Store
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
 
 
 class Gateway:
-    """The single entry point for LLM calls: routing, retries, breaker, fallback, validation.
+    """The single entry point for LLM calls: routing, caches, budget, retries, breaker,
+    fallback, validation.
 
     ``availability`` may be given (tests, or a caller that probed already); otherwise the
     registry is probed once, on first use. ``sleep`` and ``clock`` are injectable so that
     tests can observe backoff waits and breaker cool-downs without waiting.
+
+    ``store``: the database for the response cache and the budget's view of past spend; with
+    a store and no ``recorder``, attempts go to its ledger (``close()`` drains it).
+    ``embedder`` overrides the semantic cache's embeddings (default: the configured model);
+    ``now`` is the wall clock of cache TTLs and budget periods.
     """
 
     def __init__(
@@ -56,10 +78,21 @@ class Gateway:
         recorder: Recorder | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
+        store: Store | None = None,
+        embedder: Embeddings | None = None,
+        now: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.settings = settings or load_settings()
         self.registry = registry or load_registry(self.settings.models_file, self.settings.models)
+        self.store = store
+        if recorder is None and store is not None:
+            from minutes.store.ledger import LedgerRecorder
+
+            recorder = LedgerRecorder(store)
         self.recorder: Recorder = recorder or MemoryRecorder()
+        self._clock = clock
+        self.cache = self._build_cache(store, embedder, now)
+        self.budget = BudgetGuard(self.settings.budget, spent=self._ledger_spend(), now=now)
         self.breaker = CircuitBreaker.from_settings(self.settings.resilience, clock)
         self._availability = dict(availability) if availability is not None else None
         self._probe_lock = asyncio.Lock()
@@ -67,6 +100,58 @@ class Gateway:
         provider_call = ProviderCall(timeout=res.timeout_s, recorder=self.recorder, clock=clock)
         self._call = Retrying(Breaking(provider_call, self.breaker), res, sleep)
         self._structured = Structured(self._call)
+
+    # -- store-backed parts -----------------------------------------------------------------
+
+    def _build_cache(
+        self, store: Store | None, embedder: Embeddings | None, now: Callable[[], dt.datetime]
+    ) -> ResponseCache | None:
+        settings = self.settings.cache
+        if store is None or not settings.enabled:
+            return None
+        from minutes.store.cache_store import CacheStore
+
+        semantic = settings.semantic
+        wanted = semantic.enabled or any(o.enabled for o in semantic.per_model.values())
+        vectors: SemanticEmbedder | None = None
+        if wanted:
+            name = semantic.embedding_model if embedder is None else "custom"
+            try:
+                if embedder is None:
+                    embedder = self._cache_embeddings(semantic.embedding_model)
+                vectors = SemanticEmbedder(embedder, name)
+            except MinutesError as exc:
+                log.warning("semantic cache off: %s", exc)
+        return ResponseCache(CacheStore(store), settings, embedder=vectors, now=now)
+
+    def _cache_embeddings(self, name: str) -> Embeddings:
+        entry = self.registry[name]
+        if entry.provider == "local":
+            from minutes.llm.embeddings import local_embedder_available
+
+            ok, why = local_embedder_available()
+            if not ok:
+                raise NoModelAvailable(f"{name}: {why}")
+        return build_embeddings(entry, timeout=self.settings.resilience.timeout_s)
+
+    def _ledger_spend(self) -> Callable[[dt.datetime, dt.datetime], Decimal] | None:
+        store = self.store
+        if store is None:
+            return None
+
+        def spent(start: dt.datetime, end: dt.datetime) -> Decimal:
+            from minutes.store.ledger import total_cost
+
+            with store.read() as session:
+                return total_cost(session, since=start, until=end)
+
+        return spent
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Drain the ledger (when the recorder writes one) at the end of a run."""
+        close = getattr(self.recorder, "close", None)
+        if callable(close):
+            close(timeout)
 
     # -- availability and routing ----------------------------------------------------------
 
@@ -112,7 +197,7 @@ class Gateway:
         attempts: list[AttemptRecord] = []
 
         async def attempt(entry: ModelEntry) -> ModelReply:
-            return await self._call(self._model_call(entry, request, None, attempts))
+            return await self._layers(self._call)(self._model_call(entry, request, None, attempts))
 
         entry, reply = await execute_with_fallback(chain, attempt)
         return self._result(entry, reply, None, attempts)
@@ -123,23 +208,67 @@ class Gateway:
         attempts: list[AttemptRecord] = []
 
         async def attempt(entry: ModelEntry) -> tuple[ModelReply, T]:
+            parsed: list[T] = []
+
+            async def validated(call: ModelCall) -> ModelReply:
+                # Structured as a plain layer, inside the caches: only valid replies are stored.
+                reply, data = await self._structured(call, schema)
+                parsed.append(data)
+                return reply
+
             call = self._model_call(entry, request, schema, attempts)
-            return await self._structured(call, schema)
+            reply = await self._layers(validated)(call)
+            # A cache hit did not pass through ``validated``: parse what was stored.
+            return reply, parsed[-1] if parsed else parse_structured(reply.text, schema)
 
         entry, (reply, data) = await execute_with_fallback(chain, attempt)
         return self._result(entry, reply, data, attempts)
 
     async def embed(self, texts: list[str], *, model: str | None = None) -> list[list[float]]:
         """Embeddings from the named model, else the first available embedding model."""
+        return (await self.embed_with_model(texts, model=model))[1]
+
+    async def embed_with_model(
+        self, texts: list[str], *, model: str | None = None
+    ) -> tuple[ModelEntry, list[list[float]]]:
+        """``embed``, and which model made the vectors."""
         availability = await self.availability()
         candidates = [self.registry[model]] if model else self.registry.embedding_models()
         for entry in candidates:
             if availability.get(entry.name, Availability(False)).available:
                 embedder = build_embeddings(entry, timeout=self.settings.resilience.timeout_s)
-                return await embedder.aembed_documents(texts)
+                return entry, await embedder.aembed_documents(texts)
         raise NoModelAvailable("no embedding model is available")
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _layers(self, inner: CallFn) -> CallFn:
+        """ExactCache ─▶ SemanticCache ─▶ Budgeted ─▶ ``inner``, each present when configured."""
+        layer = inner
+        if self.budget.active:
+            layer = Budgeted(layer, self.budget, self._cheaper)
+        if self.cache is not None:
+            semantic = self.cache.embedder is not None
+            if semantic:
+                layer = SemanticCache(layer, self.cache, self.recorder, self._clock)
+            layer = ExactCache(layer, self.cache, self.recorder, self._clock, writes=not semantic)
+        return layer
+
+    async def _cheaper(self, call: ModelCall) -> list[ModelEntry]:
+        """Downgrade candidates for the budget: available, auto-routable chat models of the
+        allowed provider that fit the prompt, most capable first, then cheapest."""
+        router = await self.router()
+        prompt, output = estimate_tokens(call)
+        wanted = call.request.provider
+        pool = [
+            e
+            for e in router.available_chat_models()
+            if e.auto_route
+            and e.name != call.entry.name
+            and (wanted is None or e.provider == wanted)
+            and prompt + min(output, e.max_output_tokens) <= e.context_window
+        ]
+        return sorted(pool, key=lambda e: (-TIER_RANK[e.tier], e.price_per_1k, e.name))
 
     @staticmethod
     def _messages(request: LLMRequest, schema: type[BaseModel] | None) -> list[ChatMessage]:
@@ -169,15 +298,18 @@ class Gateway:
         data: T | None,
         attempts: list[AttemptRecord],
     ) -> LLMResult[T]:
+        # The attempt that answered: a cache hit, or another model after a budget downgrade.
+        last = attempts[-1] if attempts else None
         return LLMResult(
             text=reply.text,
             data=data,
-            model=entry.name,
-            provider=entry.provider,
+            model=last.model if last else entry.name,
+            provider=last.provider if last else entry.provider,
             input_tokens=reply.usage.input,
             output_tokens=reply.usage.output,
             cached_tokens=reply.usage.cached,
             cost_usd=sum((a.cost_usd for a in attempts), Decimal(0)),
             latency_ms=reply.latency_ms,
+            cache=last.cache if last else "none",
             attempts=list(attempts),
         )

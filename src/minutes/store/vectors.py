@@ -130,7 +130,7 @@ class NumpySearch:
             if cached and (cached.count, cached.max_id) == (count, max_id):
                 return cached
             fresh: _ScopeVectors | None = None
-            if cached and max_id > cached.max_id:
+            if cached and cached.count and max_id > cached.max_id:
                 added = _load(conn, scope, after=cached.max_id)
                 if cached.count + added.count == count:  # only appends since: extend
                     fresh = _ScopeVectors(
