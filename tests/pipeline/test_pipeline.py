@@ -282,3 +282,17 @@ async def test_extractive_engine_option_never_calls_a_model(
         gateway=make_gateway(),
     )
     assert notes.engine == "extractive" and fake_server.requests == []
+
+
+async def test_notes_can_carry_an_embedding_for_search(
+    make_gateway, fake_server, transcript
+) -> None:
+    fake_server.default_reply = good_model
+    notes = await run_pipeline(
+        transcript, options=PipelineOptions(embed=True), gateway=make_gateway()
+    )
+    assert notes.embedding is not None and len(notes.embedding) == fake_server.embedding_dim
+    stage = next(p for p in notes.provenance if p.stage == "embeddings")
+    assert stage.model == "text-embedding-ada-002"
+    assert fake_server.calls(api="openai-embeddings") == 1
+    assert "embedding" not in notes.model_dump()  # kept out of the published JSON

@@ -120,6 +120,9 @@ class RunContext:
             provider=self.options.provider,
             max_cost=self.options.max_cost,
             meeting_id=self.options.meeting_id,
+            # The semantic cache compares only what varies between calls of one prompt (the
+            # transcript part, the points...), never the shared instructions.
+            cache_input="\n".join(str(v) for v in values.values()),
         )
 
     async def structured(

@@ -32,3 +32,6 @@ class PipelineOptions(BaseModel):
     title: str | None = None
     prompt_versions: dict[str, str] = Field(default_factory=dict)
     meeting_id: str | None = Field(None, description="tags every LLM call of the run")
+    embed: bool = Field(
+        False, description="also embed the TL;DR and key points (for search) when a model can"
+    )

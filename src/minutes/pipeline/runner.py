@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 
 from minutes import extractive
@@ -196,7 +197,16 @@ async def run_pipeline(
             lambda: extractive.classify_priority(transcript, points, actions, decided),
         ),
     )
-    order = ["key_points", "action_items", "decisions", "narrative", "tldr", "priority"]
+    embedding = await _embed(ctx, tldr, points) if options.embed else None
+    order = [
+        "key_points",
+        "action_items",
+        "decisions",
+        "narrative",
+        "tldr",
+        "priority",
+        "embeddings",
+    ]
     provenance = sorted(ctx.provenance, key=lambda p: order.index(p.stage))
     return MeetingNotes(
         title=ctx.options.title or transcript.title,
@@ -213,7 +223,35 @@ async def run_pipeline(
         degraded_reasons=[f"{p.stage}: {p.reason}" for p in provenance if p.reason],
         warnings=warnings,
         provenance=provenance,
+        embedding=embedding,
     )
+
+
+async def _embed(ctx: RunContext, tldr: str, points: list[KeyPoint]) -> list[float] | None:
+    """One vector for the meeting (TL;DR and key points), for later search. Optional: a
+    missing or failing embedder leaves the notes without one and says why."""
+    started = time.monotonic()
+    text = "\n".join([tldr, *(p.text for p in points)]).strip()
+    try:
+        model, (vector,) = await ctx.gateway.embed_with_model([text])
+    except MinutesError as exc:
+        ctx.provenance.append(
+            StageProvenance(
+                stage="embeddings", engine="extractive", degraded=False, reason=str(exc)
+            )
+        )
+        return None
+    ctx.provenance.append(
+        StageProvenance(
+            stage="embeddings",
+            engine="llm",
+            model=model.name,
+            provider=model.provider,
+            calls=1,
+            latency_ms=(time.monotonic() - started) * 1000,
+        )
+    )
+    return vector
 
 
 def _engine(provenance: list[StageProvenance]) -> str:
