@@ -174,8 +174,9 @@ class Budgeted:
                     return await self._run(dataclasses.replace(call, entry=entry), alt)
         raise BudgetExceeded(
             f"the {period.name} budget of ${period.limit} would be crossed: "
-            f"${period.spent} spent, a call to {call.entry.name} ({call.request.task}) "
-            f"could cost ${cost}" + (" and no cheaper model fits" if mode == "downgrade" else ""),
+            f"${period.spent:.4f} spent, a call to {call.entry.name} ({call.request.task}) "
+            f"could cost ${cost:.4f}"
+            + (" and no cheaper model fits" if mode == "downgrade" else ""),
             fatal=mode == "fail",
         )
 
