@@ -24,7 +24,15 @@ from minutes.store.db import Store, open_store
 
 PG_HOST = "127.0.0.1:5432"
 PG_USERS = ("postgres", "root")
-TABLES = ("action_items", "decisions", "notes", "meetings", "llm_calls", "llm_cache")
+TABLES = (
+    "action_items",
+    "decisions",
+    "notes",
+    "meetings",
+    "llm_calls",
+    "llm_cache",
+    "prompt_evaluations",
+)
 
 
 def _admin_url() -> str:

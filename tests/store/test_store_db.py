@@ -22,12 +22,13 @@ def test_first_use_creates_the_schema_and_a_second_open_is_a_no_op(db_url: str) 
             "decisions",
             "llm_calls",
             "llm_cache",
+            "prompt_evaluations",
         } <= tables
-        assert current_revision(store.engine) == head_revision() == "0002"
+        assert current_revision(store.engine) == head_revision() == "0003"
     finally:
         store.close()
     again = open_store(db_url)  # already at head: nothing to do, nothing breaks
-    assert current_revision(again.engine) == "0002"
+    assert current_revision(again.engine) == "0003"
     again.close()
 
 
