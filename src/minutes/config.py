@@ -123,6 +123,18 @@ class BudgetSettings(BaseModel):
     )
 
 
+class PromptSettings(BaseModel):
+    """Which version of each prompt the pipeline uses, and where more prompt files live."""
+
+    selected: dict[str, str] = Field(
+        default_factory=dict,
+        description="prompt name -> version; a prompt not named here uses its latest version",
+    )
+    extra_dirs: list[Path] = Field(
+        default_factory=list, description="folders of more prompt files (*.toml) to load"
+    )
+
+
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir("minutes")) / "config.toml"
 
@@ -149,6 +161,7 @@ class Settings(BaseSettings):
     )
     cache: CacheSettings = Field(default_factory=CacheSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    prompts: PromptSettings = Field(default_factory=PromptSettings)
 
     @classmethod
     def settings_customise_sources(

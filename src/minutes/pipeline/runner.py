@@ -25,7 +25,7 @@ from minutes.notes import ActionItem, Decision, KeyPoint, MeetingNotes, StagePro
 from minutes.pipeline import extraction, key_points, summary
 from minutes.pipeline.context import RunContext, with_fallback
 from minutes.pipeline.options import PipelineOptions
-from minutes.prompts import PromptLibrary, load_library
+from minutes.prompts import PromptLibrary, configured_library
 from minutes.transcripts.chunking import Chunk, chunk_transcript
 from minutes.transcripts.models import Transcript
 
@@ -123,7 +123,7 @@ async def run_pipeline(
         gateway=gateway,
         transcript=transcript,
         options=options,
-        prompts=prompts or load_library(),
+        prompts=prompts or configured_library(gateway.settings),
         meeting_date_for_dates=date,
         on_progress=on_progress,
     )
