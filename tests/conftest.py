@@ -33,6 +33,10 @@ def _isolated_env(
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")  # discard port: nothing listens
     monkeypatch.setenv("MINUTES_CONFIG", str(tmp_path_factory.mktemp("cfg") / "none.toml"))
+    # Nor write to the user's store: each test gets its own SQLite file and data dir.
+    data = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.setenv("MINUTES_DATABASE_URL", f"sqlite:///{data / 'minutes.db'}")
 
 
 @pytest.fixture(scope="session")

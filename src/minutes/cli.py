@@ -157,6 +157,13 @@ def summarize(
         EngineChoice, typer.Option(help="auto, llm (fail without one) or extractive (no LLM)")
     ] = "auto",
     quotes: Annotated[bool, typer.Option(help="show supporting quotes in Markdown")] = True,
+    store: Annotated[
+        bool, typer.Option("--store/--no-store", help="keep the meeting and its notes")
+    ] = True,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="use the LLM cache")] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the estimated cost per stage; call nothing")
+    ] = False,
 ) -> None:
     """Turn a meeting transcript into notes: TL;DR, summary, key points, decisions, action items."""
     from minutes.examples import example_path
@@ -192,20 +199,41 @@ def summarize(
         timezone=timezone,
         title=title,
     )
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task(f"summarizing {path.name}", total=None)
+    settings = load_settings()
+    if dry_run:
+        from minutes.cli_store import print_estimate
+        from minutes.dry_run import estimate_run
 
-        def on_progress(stage: str) -> None:
-            progress.update(task, description=f"{path.name}: {stage.replace('_', ' ')}")
+        print_estimate(
+            asyncio.run(estimate_run(transcript, options, settings, with_ledger=True)),
+            as_json=output is OutputFormat.json,
+        )
+        return
+    from minutes.stored_run import StoredRun
 
-        notes = asyncio.run(run_pipeline(transcript, options=options, on_progress=on_progress))
+    # The ledger records every attempt; the meeting is saved, in one transaction, at the end.
+    with StoredRun(settings, transcript, store_meeting=store, use_cache=cache) as run:
+        options = options.model_copy(update={"meeting_id": run.meeting_id})
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task(f"summarizing {path.name}", total=None)
+
+            def on_progress(stage: str) -> None:
+                progress.update(task, description=f"{path.name}: {stage.replace('_', ' ')}")
+
+            notes = asyncio.run(
+                run_pipeline(
+                    transcript, options=options, gateway=run.gateway, on_progress=on_progress
+                )
+            )
+        meeting_id = run.save(notes, source_path=path)
+        calls, hits = run.tally.by_cache["none"], run.tally.cache_hits
     text = (
         notes.model_dump_json(indent=2) + "\n"
         if output is OutputFormat.json
@@ -215,12 +243,12 @@ def summarize(
         _write_atomically(out_file, text)
     else:
         sys.stdout.write(text)
-    calls = sum(p.calls for p in notes.provenance)
     tokens = sum(p.input_tokens + p.output_tokens for p in notes.provenance)
     flag = " (degraded)" if notes.degraded else ""
+    stored = f" · stored as {meeting_id[:8]}" if meeting_id else ""
     err.print(
-        f"engine: {notes.engine}{flag} · {calls} LLM call(s) · {tokens:,} tokens · "
-        f"cost ${notes.cost_usd:.4f}",
+        f"engine: {notes.engine}{flag} · {calls} LLM call(s) · {hits} cache hit(s) · "
+        f"{tokens:,} tokens · cost ${notes.cost_usd:.4f}{stored}",
         highlight=False,
     )
 
@@ -232,3 +260,6 @@ def main() -> None:
     except MinutesError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+
+
+import minutes.cli_store  # noqa: E402,F401  (registers commands)
