@@ -84,7 +84,7 @@ class SqliteVecSearch:
 
 @dataclass
 class _ScopeVectors:
-    count: int
+    rows: int  # rows of the scope when loaded, with or without a vector: the change stamp
     max_id: int
     ids: np.ndarray
     created: np.ndarray  # datetime64[us]
@@ -93,8 +93,9 @@ class _ScopeVectors:
 
 @dataclass
 class NumpySearch:
-    """Brute force in memory. Each lookup costs one indexed ``count/max(id)`` query to see
-    whether the scope changed; new rows are appended, a deletion reloads the scope."""
+    """Brute force in memory. Each lookup first asks, from the ``(scope, created_at)`` index
+    alone, how many rows the scope has and its highest id: unchanged, the vectors in memory
+    are current; only new rows, they are appended; anything else reloads the scope."""
 
     name: VectorBackend = "numpy"
     _scopes: dict[str, _ScopeVectors] = field(default_factory=dict)
@@ -104,50 +105,54 @@ class NumpySearch:
         self, conn: Connection, scope: str, vector: np.ndarray, min_created: dt.datetime
     ) -> Match | None:
         vectors = self._refresh(conn, scope)
-        if vectors is None or vectors.count == 0:
+        if not len(vectors.ids):
             return None
         live = vectors.created >= np.datetime64(min_created, "us")
         if not live.any():
             return None
-        sims = vectors.matrix[live] @ np.asarray(vector, dtype=np.float32)
+        # Score every row and mask the expired ones: indexing the matrix by the mask would
+        # copy it (150 MB at 100k x 384) on every lookup.
+        sims = vectors.matrix @ np.asarray(vector, dtype=np.float32)
+        sims[~live] = -np.inf
         best = int(np.argmax(sims))
-        return Match(int(vectors.ids[live][best]), float(sims[best]))
+        return Match(int(vectors.ids[best]), float(sims[best]))
 
     def after_insert(self, conn: Connection, entry_id: int, vector: np.ndarray) -> None:
         return None
 
-    def _refresh(self, conn: Connection, scope: str) -> _ScopeVectors | None:
-        stamp = conn.execute(
-            text(
-                "SELECT count(id) AS n, max(id) AS m FROM llm_cache "
-                "WHERE scope = :scope AND embedding IS NOT NULL"
-            ),
-            {"scope": scope},
-        ).one()
-        count, max_id = int(stamp.n), int(stamp.m or 0)
+    def _refresh(self, conn: Connection, scope: str) -> _ScopeVectors:
+        rows, max_id = _stamp(conn, scope)
         with self._lock:
             cached = self._scopes.get(scope)
-            if cached and (cached.count, cached.max_id) == (count, max_id):
+            if cached and (cached.rows, cached.max_id) == (rows, max_id):
                 return cached
             fresh: _ScopeVectors | None = None
-            if cached and cached.count and max_id > cached.max_id:
-                added = _load(conn, scope, after=cached.max_id)
-                if cached.count + added.count == count:  # only appends since: extend
+            if cached and len(cached.ids) and max_id > cached.max_id:
+                newer, _ = _stamp(conn, scope, after=cached.max_id)
+                if cached.rows + newer == rows:  # nothing deleted: append the new rows
+                    added = _load(conn, scope, after=cached.max_id)
                     fresh = _ScopeVectors(
-                        count=count,
+                        rows=rows,
                         max_id=max_id,
                         ids=np.concatenate([cached.ids, added.ids]),
                         created=np.concatenate([cached.created, added.created]),
                         matrix=np.vstack([cached.matrix, added.matrix]),
                     )
-            if fresh is None:  # first use, or rows were deleted: load the scope
+            if fresh is None:
                 fresh = _load(conn, scope, after=0)
+                fresh.rows, fresh.max_id = rows, max_id
             self._scopes[scope] = fresh
             return fresh
 
-    def forget(self) -> None:
-        with self._lock:
-            self._scopes.clear()
+
+def _stamp(conn: Connection, scope: str, *, after: int = 0) -> tuple[int, int]:
+    row = conn.execute(
+        text(
+            "SELECT count(*) AS n, max(id) AS m FROM llm_cache WHERE scope = :scope AND id > :after"
+        ),
+        {"scope": scope, "after": after},
+    ).one()
+    return int(row.n), int(row.m or 0)
 
 
 @dataclass
@@ -156,6 +161,7 @@ class PgVectorSearch:
     for rows of that dimension, made when the first such row arrives."""
 
     iterative_scan: bool = True
+    ef_search: int = 100
     name: VectorBackend = "pgvector"
     _indexed: set[int] = field(default_factory=set)
 
@@ -163,6 +169,9 @@ class PgVectorSearch:
         self, conn: Connection, scope: str, vector: np.ndarray, min_created: dt.datetime
     ) -> Match | None:
         dim = int(vector.shape[0])
+        # A wider candidate list than the default 40: a near-duplicate must not be missed for
+        # a little speed (the cache answers only above a high similarity anyway).
+        conn.execute(text(f"SET LOCAL hnsw.ef_search = {self.ef_search}"))
         if self.iterative_scan:
             # With a filter (scope, age) an HNSW scan may otherwise stop with no row at all.
             conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
@@ -199,7 +208,7 @@ def _load(conn: Connection, scope: str, *, after: int) -> _ScopeVectors:
     ).all()
     dim = len(rows[0].embedding) // 4 if rows else 0
     return _ScopeVectors(
-        count=len(rows),
+        rows=len(rows),
         max_id=int(rows[-1].id) if rows else after,
         ids=np.array([r.id for r in rows], dtype=np.int64),
         created=np.array([_naive(r.created_at) for r in rows], dtype="datetime64[us]"),
