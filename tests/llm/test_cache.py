@@ -250,3 +250,44 @@ async def test_pgvector_serves_semantic_hits(
     assert (hit.cache, hit.text) == ("semantic", "from the model")
     assert miss_other_meeting.cache == "none"
     assert fake_server.calls() == 2
+
+
+async def test_openai_embeddings_when_configured(
+    make_gateway, fake_server: FakeLLMServer, sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MINUTES_CACHE__SEMANTIC__EMBEDDING_MODEL", "text-embedding-ada-002")
+    gw = make_gateway(store=sqlite_store)
+    answer(fake_server, "from the model")
+    text = transcript_text("standup.vtt")
+    await gw.complete(extraction_request(text))
+    hit = await gw.complete(extraction_request(with_words_changed(text, 3)))
+    assert hit.cache == "semantic"
+    assert fake_server.calls(api="openai-embeddings") >= 2  # both inputs embedded there
+    assert fake_server.calls(model=GPT4) == 1
+
+
+async def test_a_near_duplicate_meeting_through_the_pipeline_calls_no_model(
+    make_gateway, fake_server: FakeLLMServer, sqlite_store: Store, tmp_path
+) -> None:
+    from minutes.pipeline.options import PipelineOptions
+    from minutes.pipeline.runner import run_pipeline
+    from minutes.transcripts import parse_transcript
+    from scripted_replies import scripted
+
+    fake_server.default_reply = scripted
+    recorder = MemoryRecorder()
+    gw = make_gateway(store=sqlite_store, recorder=recorder)
+    source = example_path("standup.vtt").read_text()
+    edited = source.replace("staging", "test").replace("Redis", "Valkey")
+    assert edited != source
+    first = parse_transcript(source, format="vtt", name="standup.vtt")
+    second = parse_transcript(edited, format="vtt", name="standup-edited.vtt")
+
+    await run_pipeline(first, options=PipelineOptions(), gateway=gw)
+    calls = fake_server.calls(api="openai") + fake_server.calls(api="anthropic")
+    assert calls > 0
+    notes = await run_pipeline(second, options=PipelineOptions(), gateway=gw)
+    assert fake_server.calls(api="openai") + fake_server.calls(api="anthropic") == calls
+    kinds = {r.cache for r in recorder.records[-6:]}
+    assert "semantic" in kinds and kinds <= {"exact", "semantic"}
+    assert notes.engine == "llm"
