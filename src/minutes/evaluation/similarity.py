@@ -1,0 +1,19 @@
+"""The similarity the CLI matches items with: cosine of all-MiniLM-L6-v2 sentence embeddings,
+computed in-process (the ``embeddings`` extra), so that scoring needs no provider."""
+
+from __future__ import annotations
+
+from minutes.errors import ConfigError
+from minutes.evaluation.metrics import Similarity, cosine_similarity
+
+MINILM_NAME = "all-MiniLM-L6-v2 cosine"
+
+
+def minilm_similarity() -> Similarity:
+    """Cosine similarity of local MiniLM embeddings; a ``ConfigError`` when not installed."""
+    from minutes.llm.embeddings import LocalMiniLMEmbeddings, local_embedder_available
+
+    ok, why = local_embedder_available()
+    if not ok:
+        raise ConfigError(f"the evaluation matches items with a local embedder: {why}")
+    return cosine_similarity(LocalMiniLMEmbeddings().embed_documents)
