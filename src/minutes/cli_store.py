@@ -398,7 +398,7 @@ def cache_stats(
         f"vector search   {stats.backend}",
         f"entries         {stats.entries:,} ({stats.with_embedding:,} with an embedding)",
     ]
-    lines += [f"  {name:<14}{n:,}" for name, n in stats.by_model.items()]
+    lines += [f"  {name} {n:,}" for name, n in stats.by_model.items()]
     lines += [
         f"requests        {requests:,} ({window})",
         f"exact hits      {counts['exact']:,} ({_pct(rate('exact'))})",
