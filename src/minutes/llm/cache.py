@@ -25,6 +25,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from decimal import Decimal
+from typing import ClassVar
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -82,18 +83,19 @@ class SemanticEmbedder:
 
     all-MiniLM-L6-v2 reads only its first 256 word pieces, so a long input is cut into
     windows of ``window_words`` words, embedded in one batch and mean-pooled (weighted by
-    length): a change anywhere in a transcript moves the vector. Vectors are memoised by
-    text, since several prompts of a run embed the same chunk.
+    length): a change anywhere in a transcript moves the vector. Vectors are memoised per
+    process by embedder and text, since several prompts of a run embed the same chunk.
     """
 
-    def __init__(
-        self, embeddings: Embeddings, name: str, *, window_words: int = 150, memo: int = 512
-    ) -> None:
+    _memo: ClassVar[OrderedDict[tuple[str, str], np.ndarray]] = OrderedDict()
+    _memo_size: ClassVar[int] = 512
+
+    def __init__(self, embeddings: Embeddings, name: str, *, window_words: int = 150) -> None:
         self.embeddings = embeddings
         self.name = name
         self.window_words = window_words
-        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._memo_size = memo
+        # An injected embedder has no registry name: key its vectors by the object.
+        self._memo_name = f"{name}:{id(embeddings)}" if name == "custom" else name
 
     def windows(self, text: str) -> list[str]:
         words = text.split()
@@ -103,7 +105,7 @@ class SemanticEmbedder:
         return [" ".join(words[i : i + n]) for i in range(0, len(words), n)]
 
     async def embed(self, text: str) -> np.ndarray:
-        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        key = (self._memo_name, hashlib.sha256(text.encode("utf-8")).hexdigest())
         if key in self._memo:
             self._memo.move_to_end(key)
             return self._memo[key]
