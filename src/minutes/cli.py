@@ -262,4 +262,5 @@ def main() -> None:
         sys.exit(exc.exit_code)
 
 
+import minutes.cli_eval  # noqa: E402  (registers commands)
 import minutes.cli_store  # noqa: E402,F401  (registers commands)

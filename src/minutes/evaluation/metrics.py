@@ -45,7 +45,12 @@ def match_matrix(scores: np.ndarray, threshold: float) -> list[Match]:
         raise ValueError(f"expected a 2-d similarity matrix, got shape {scores.shape}")
     if scores.size == 0:
         return []
-    from scipy.optimize import linear_sum_assignment
+    try:
+        from scipy.optimize import linear_sum_assignment
+    except ModuleNotFoundError as exc:  # an optional dependency of the eval harness
+        from minutes.errors import ConfigError
+
+        raise ConfigError(f"matching needs scipy ({exc}); pip install 'minutes[eval]'") from None
 
     admissible = scores >= threshold
     if not admissible.any():

@@ -16,4 +16,10 @@ def minilm_similarity() -> Similarity:
     ok, why = local_embedder_available()
     if not ok:
         raise ConfigError(f"the evaluation matches items with a local embedder: {why}")
+    try:  # the weights' loading bar would land in the middle of the CLI's own progress
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
     return cosine_similarity(LocalMiniLMEmbeddings().embed_documents)
