@@ -202,8 +202,9 @@ def forget(
     meeting_id: Annotated[str, typer.Argument(help="meeting id or a unique prefix (4+ chars)")],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
 ) -> None:
-    """Delete a meeting and everything derived from it (notes, items, decisions, cache
-    entries). Its ledger rows stay, without the link: money spent stays counted."""
+    """Delete a meeting and everything derived from it, cache entries included.
+
+    Its ledger rows stay, without the link: money spent stays counted."""
     from minutes.store.meetings import forget_meeting, resolve_meeting_id
 
     with _store() as store:
@@ -300,8 +301,9 @@ def metrics(
     model: Annotated[str | None, typer.Option(help="only this registry model")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Request count, p50/p95 latency, success rate, tokens, cost and cache hit rate, per
-    model, from the ledger. Latency and success rate count provider calls (not cache hits)."""
+    """Requests, p50/p95 latency, success rate, tokens, cost, cache hit rate per model.
+
+    Latency and success rate count provider calls, not cache hits."""
     from minutes.store import ledger
 
     since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)
