@@ -68,13 +68,14 @@ class StageProvenance(BaseModel):
     provider: str | None = None
     prompt_name: str | None = None
     prompt_version: str | None = None
-    calls: int = 0
+    calls: int = Field(0, description="provider attempts, failed ones included")
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
     cost_usd: Decimal = Decimal(0)
     latency_ms: float = 0.0
-    cache: CacheKind = "none"
+    cache: CacheKind = Field("none", description="set when every call of the stage was a hit")
+    cache_hits: int = Field(0, description="calls answered from the cache (not in ``calls``)")
     degraded: bool = False
     reason: str | None = Field(None, description="why the stage fell back, when it did")
 

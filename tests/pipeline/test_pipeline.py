@@ -9,6 +9,7 @@ import json
 import pytest
 from scripted import KEY_POINTS, MEETING_DATE, good_model, segments_in, stage_of
 
+from minutes.errors import BudgetExceeded, ConfigError
 from minutes.notes import MeetingNotes
 from minutes.pipeline.options import PipelineOptions
 from minutes.pipeline.runner import run_pipeline
@@ -296,3 +297,39 @@ async def test_notes_can_carry_an_embedding_for_search(
     assert stage.model == "text-embedding-ada-002"
     assert fake_server.calls(api="openai-embeddings") == 1
     assert "embedding" not in notes.model_dump()  # kept out of the published JSON
+
+
+async def test_a_budget_the_user_stops_on_ends_the_run(
+    make_gateway, fake_server, transcript, monkeypatch
+) -> None:
+    monkeypatch.setenv("MINUTES_BUDGET__DAILY_USD", "0")
+    monkeypatch.setenv("MINUTES_BUDGET__ON_EXCEED", "fail")
+    fake_server.default_reply = good_model
+    with pytest.raises(BudgetExceeded):
+        await run_pipeline(transcript, gateway=make_gateway())
+    assert fake_server.calls() == 0
+
+
+async def test_bad_settings_are_an_error_not_a_quiet_fallback(
+    make_gateway, fake_server, transcript
+) -> None:
+    fake_server.default_reply = good_model
+    options = PipelineOptions(prompt_versions={"action_item_extraction": "9.9"})
+    with pytest.raises(ConfigError, match=r"9\.9"):
+        await run_pipeline(transcript, options=options, gateway=make_gateway())
+
+
+async def test_a_cached_re_run_says_so_in_its_provenance(
+    make_gateway, fake_server, transcript, sqlite_store
+) -> None:
+    fake_server.default_reply = good_model
+    gw = make_gateway(store=sqlite_store)
+    first = await run_pipeline(transcript, gateway=gw)
+    calls = fake_server.calls()
+    second = await run_pipeline(transcript, gateway=gw)
+    gw.close()
+    assert fake_server.calls() == calls  # nothing new reached the provider
+    assert all(p.cache == "none" and p.calls >= 1 for p in first.provenance)
+    assert all(p.cache == "exact" and p.calls == 0 and p.cache_hits >= 1 for p in second.provenance)
+    assert second.cost_usd == 0
+    assert second.model_dump(exclude={"provenance"}) == first.model_dump(exclude={"provenance"})

@@ -232,12 +232,26 @@ class Gateway:
         self, texts: list[str], *, model: str | None = None
     ) -> tuple[ModelEntry, list[list[float]]]:
         """``embed``, and which model made the vectors."""
+        entry = await self._embedding_model(model)
+        embedder = build_embeddings(entry, timeout=self.settings.resilience.timeout_s)
+        return entry, await embedder.aembed_documents(texts)
+
+    async def embed_text(
+        self, text: str, *, model: str | None = None
+    ) -> tuple[ModelEntry, list[float]]:
+        """One vector for a text of any length: cut into windows the embedder reads whole
+        (MiniLM stops at 256 word pieces), embedded and mean-pooled."""
+        entry = await self._embedding_model(model)
+        embedder = build_embeddings(entry, timeout=self.settings.resilience.timeout_s)
+        vector = await SemanticEmbedder(embedder, entry.name).embed(text)
+        return entry, [float(x) for x in vector]
+
+    async def _embedding_model(self, model: str | None) -> ModelEntry:
         availability = await self.availability()
         candidates = [self.registry[model]] if model else self.registry.embedding_models()
         for entry in candidates:
             if availability.get(entry.name, Availability(False)).available:
-                embedder = build_embeddings(entry, timeout=self.settings.resilience.timeout_s)
-                return entry, await embedder.aembed_documents(texts)
+                return entry
         raise NoModelAvailable("no embedding model is available")
 
     # -- helpers ---------------------------------------------------------------------------

@@ -13,7 +13,15 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from minutes.errors import MinutesError
+from minutes.errors import (
+    AllModelsFailed,
+    BudgetExceeded,
+    ContextTooLong,
+    MinutesError,
+    NoModelAvailable,
+    OutputInvalid,
+    ProviderError,
+)
 from minutes.llm.calls import ChatMessage, LLMRequest, LLMResult
 from minutes.llm.gateway import Gateway
 from minutes.notes import StageProvenance
@@ -26,8 +34,21 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 # Failures after which a stage falls back to the extractive engine: the whole fallback chain
-# failed, nothing was available, the prompt fit nowhere, or output stayed invalid.
-FALLBACK_ERRORS: tuple[type[MinutesError], ...] = (MinutesError,)
+# failed, nothing was available, the prompt fit nowhere, output stayed invalid, or the budget
+# ran out. A ConfigError (the user's settings are wrong) and a budget the user asked to stop
+# on (``fatal``) are not among them: those end the run.
+FALLBACK_ERRORS: tuple[type[MinutesError], ...] = (
+    AllModelsFailed,
+    NoModelAvailable,
+    ContextTooLong,
+    ProviderError,
+    OutputInvalid,
+    BudgetExceeded,
+)
+
+
+def falls_back(exc: BaseException) -> bool:
+    return isinstance(exc, FALLBACK_ERRORS) and not getattr(exc, "fatal", False)
 
 
 @dataclass
@@ -43,15 +64,24 @@ class StageTally:
     cost_usd: Decimal = Decimal(0)
     models: dict[str, str] = field(default_factory=dict)  # model -> provider, in order of use
     failures: list[str] = field(default_factory=list)
+    cache_kinds: list[str] = field(default_factory=list)  # one per result: none/exact/semantic
     started: float = field(default_factory=time.monotonic)
 
     def add(self, result: LLMResult[Any]) -> None:
-        self.calls += len(result.attempts)
+        self.calls += sum(1 for a in result.attempts if a.cache == "none")
+        self.cache_kinds.append(result.cache)
         self.input_tokens += result.input_tokens
         self.output_tokens += result.output_tokens
         self.cached_tokens += result.cached_tokens
         self.cost_usd += result.cost_usd
         self.models.setdefault(result.model, result.provider)
+
+    def _cache_kind(self) -> str:
+        # The stage's answer came from the cache only when every one of its results did.
+        kinds = set(self.cache_kinds)
+        if not kinds or "none" in kinds:
+            return "none"
+        return "semantic" if "semantic" in kinds else "exact"
 
     def provenance(self, *, fell_back: bool) -> StageProvenance:
         degraded = fell_back or bool(self.failures)
@@ -69,6 +99,8 @@ class StageTally:
             cached_tokens=self.cached_tokens,
             cost_usd=self.cost_usd,
             latency_ms=(time.monotonic() - self.started) * 1000,
+            cache=self._cache_kind(),
+            cache_hits=sum(1 for k in self.cache_kinds if k != "none"),
             degraded=degraded,
             reason="; ".join(self.failures) or None,
         )
@@ -170,7 +202,9 @@ async def with_fallback(
         value = await llm(tally)
         ctx.provenance.append(tally.provenance(fell_back=False))
         return value
-    except FALLBACK_ERRORS as exc:
+    except MinutesError as exc:
+        if not falls_back(exc):
+            raise
         reason = f"{type(exc).__name__}: {exc}"
         log.warning("stage %s fell back to the extractive engine: %s", stage, reason)
         tally.failures.append(reason)

@@ -13,12 +13,11 @@ from typing import TypeVar
 
 from minutes.dates import resolve_due_date
 from minutes.dedupe import dedupe_action_items, dedupe_decisions
-from minutes.errors import MinutesError
 from minutes.extractive import extract_action_items, extract_decisions
 from minutes.grounding import ground_items
 from minutes.notes import ActionItem, Decision
 from minutes.pipeline.citations import cited_source, match_participant
-from minutes.pipeline.context import RunContext, StageTally
+from minutes.pipeline.context import RunContext, StageTally, falls_back
 from minutes.pipeline.schemas import ExtractedActions, ExtractedDecisions
 from minutes.transcripts.chunking import Chunk
 from minutes.transcripts.models import Transcript
@@ -36,8 +35,8 @@ async def _per_chunk(
     results = await asyncio.gather(*(one(c) for c in chunks), return_exceptions=True)  # type: ignore[arg-type]
     failed = [(c, r) for c, r in zip(chunks, results, strict=True) if isinstance(r, BaseException)]
     for _, r in failed:
-        if not isinstance(r, MinutesError):
-            raise r  # a bug, not a provider failure: don't hide it
+        if not falls_back(r):
+            raise r  # a bug, bad settings or a budget the user stops on: don't hide it
     if failed and len(failed) == len(chunks):
         raise failed[0][1]  # type: ignore[misc]
     items: list[T] = []

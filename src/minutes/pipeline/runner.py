@@ -233,7 +233,7 @@ async def _embed(ctx: RunContext, tldr: str, points: list[KeyPoint]) -> list[flo
     started = time.monotonic()
     text = "\n".join([tldr, *(p.text for p in points)]).strip()
     try:
-        model, (vector,) = await ctx.gateway.embed_with_model([text])
+        model, vector = await ctx.gateway.embed_text(text)
     except MinutesError as exc:
         ctx.provenance.append(
             StageProvenance(
