@@ -21,18 +21,10 @@ from rich.table import Table
 
 from minutes.config import load_settings
 from minutes.errors import ConfigError, MinutesError
+from minutes.examples import EXAMPLES
 from minutes.llm.providers import check_all
 from minutes.llm.registry import load_registry
 from minutes.pipeline.options import EngineChoice, Strategy
-
-# Short names for the bundled example transcripts (src/minutes/examples/).
-EXAMPLES = {
-    "standup": "standup.vtt",
-    "planning": "planning.srt",
-    "sales_call": "sales_call.txt",
-    "incident_review": "incident_review.json",
-    "one_on_one": "one_on_one.txt",
-}
 
 app = typer.Typer(
     name="minutes",
@@ -179,7 +171,10 @@ def summarize(
             raise ConfigError(
                 f"no bundled example {example!r}; choose one of: {', '.join(EXAMPLES)}"
             )
-        path = example_path(EXAMPLES[example])
+        path = example_path(example)
+        # SRT cannot state a title or date: the example's own metadata fills them in.
+        title = title or EXAMPLES[example].title
+        date = date or dt.datetime.combine(EXAMPLES[example].date, dt.time())
     assert path is not None
     try:
         cost_ceiling = Decimal(max_cost) if max_cost is not None else None
