@@ -259,3 +259,41 @@ async def test_a_failed_meeting_scores_as_empty_and_all_failing_is_an_error(
             gateway=gateway,
             prompts=load_library(),
         )
+
+
+async def test_one_failed_meeting_is_scored_as_empty_and_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minutes.errors import AllModelsFailed
+    from minutes.evaluation import runner
+
+    real = runner.run_pipeline
+
+    async def flaky(transcript, **kwargs):
+        if transcript.title == "Launch sync":
+            raise AllModelsFailed([])
+        return await real(transcript, **kwargs)
+
+    monkeypatch.setattr(runner, "run_pipeline", flaky)
+    data = load_dataset(write_dataset(tmp_path))
+    run = await evaluate(
+        data,
+        similarity=exact,
+        similarity_name="exact text",
+        options=PipelineOptions(engine="extractive"),
+        prompts=load_library(),
+    )
+    failed, ok = run.meetings
+    assert failed.error == "AllModelsFailed: all 0 model(s) failed: no model was tried"
+    assert ok.error is None
+    # the failed meeting counts with nothing predicted: its 3 gold items are all missed
+    assert failed.action_items.counts.model_dump() == {
+        "matched": 0,
+        "predicted": 0,
+        "gold": 3,
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+    }
+    assert run.summary.failed == 1 and run.summary.action_items.gold == 3
+    assert "AllModelsFailed: all 0 model(s) failed" in to_markdown(run)

@@ -166,7 +166,13 @@ def format_figures(record: EvaluationRecord, *, baseline: bool = False) -> str:
     labels = BASELINE_LABELS if baseline else LABELS
     shown = record.metrics.get("figures", {})
     parts = [f"{labels.get(k, k)} {_num(v)}" for k, v in shown.items()]
-    return " ".join(parts) or "(no labelled figure for this prompt)"
+    text = " ".join(parts) or "(no labelled figure for this prompt)"
+    on_llm = record.metrics.get("meetings_on_llm")
+    if not baseline and isinstance(on_llm, int) and on_llm < record.samples:
+        # the other meetings' stage fell back to the extractive engine: say so beside the
+        # figures rather than let them pass for the prompt's alone
+        text += f" [LLM in {on_llm}/{record.samples} meetings]"
+    return text
 
 
 def _num(value: object) -> str:
