@@ -297,3 +297,28 @@ async def test_one_failed_meeting_is_scored_as_empty_and_reported(
     }
     assert run.summary.failed == 1 and run.summary.action_items.gold == 3
     assert "AllModelsFailed: all 0 model(s) failed" in to_markdown(run)
+
+
+async def test_stages_that_fell_back_are_named_in_the_report(
+    make_gateway, fake_server, tmp_path: Path
+) -> None:
+    from minutes.testing import Fault
+
+    def decisions_fail(req: RecordedRequest) -> Reply | Fault:
+        text = "\n".join(m["content"] for m in req.messages if m["role"] == "user")
+        return Fault.status(500) if "List the decisions made" in text else model(req)
+
+    fake_server.default_reply = decisions_fail
+    run = await evaluate(
+        load_dataset(write_dataset(tmp_path), limit=1),
+        similarity=exact,
+        similarity_name="exact text",
+        options=PipelineOptions(model="gpt-4-turbo"),
+        gateway=make_gateway(router={"fallback_chain": []}, resilience={"max_attempts": 1}),
+        prompts=load_library(),
+    )
+    assert run.summary.degraded == 1
+    assert "fell back: decisions" in to_markdown(run)
+    # the decision prompt never produced anything: it is not credited with the figures
+    assert "decision_extraction" not in {u.name for u in run.prompts_used}
+    assert records_of(run)[0].metrics["meetings_on_llm"] == 1

@@ -71,7 +71,8 @@ def _prompts(run: EvalRun) -> str:
 
 def _meeting_row(r: MeetingResult) -> str:
     a, d = r.action_items.counts, r.decisions.counts
-    note = r.error or ("degraded" if r.degraded else "")
+    fell_back = [s.stage for s in r.stages if s.degraded]
+    note = r.error or (f"fell back: {', '.join(fell_back)}" if fell_back else "")
     cells = [
         r.meeting_id,
         r.style or "",
