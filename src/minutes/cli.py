@@ -257,5 +257,5 @@ def main() -> None:
         sys.exit(exc.exit_code)
 
 
-import minutes.cli_eval  # noqa: E402  (registers commands)
-import minutes.cli_store  # noqa: E402,F401  (registers commands)
+# Importing these modules registers their commands on ``app``.
+from minutes import cli_eval, cli_store  # noqa: E402,F401

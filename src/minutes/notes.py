@@ -66,8 +66,11 @@ class StageProvenance(BaseModel):
     engine: Engine
     model: str | None = None
     provider: str | None = None
-    prompt_name: str | None = None
+    prompt_name: str | None = Field(None, description="the stage's first prompt (the map's)")
     prompt_version: str | None = None
+    prompts: list[str] = Field(
+        default_factory=list, description="every prompt the stage called, as name@version"
+    )
     calls: int = Field(0, description="provider attempts, failed ones included")
     input_tokens: int = 0
     output_tokens: int = 0

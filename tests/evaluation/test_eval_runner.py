@@ -166,9 +166,9 @@ async def test_the_run_says_which_prompt_versions_it_measured(run: EvalRun) -> N
     used = {(u.name, u.version, u.model, u.meetings) for u in run.prompts_used}
     assert ("action_item_extraction", "2.0", "gpt-4-turbo", 2) in used  # the library's pick
     assert ("decision_extraction", "1.2", "gpt-4-turbo", 2) in used
+    # one mapped point per meeting needs no reduce: the reduce prompt is not credited
     assert {u.name for u in run.prompts_used} == {
         "key_points_map",
-        "key_points_reduce",
         "action_item_extraction",
         "decision_extraction",
         "narrative_summary",
@@ -216,7 +216,7 @@ async def test_reports_and_stored_rows(run: EvalRun, tmp_path: Path) -> None:
             stored = latest_evaluations(session)
     finally:
         store.close()
-    assert len(stored) == 7
+    assert len(stored) == 6
     row = next(r for r in stored if r.prompt_name == "decision_extraction")
     assert row.metrics["figures"]["decisions.recall"] == 0.5
     assert row.created_at == run.finished_at.replace(tzinfo=None)

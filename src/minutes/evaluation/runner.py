@@ -91,6 +91,7 @@ class StageUse(BaseModel):
     model: str | None = None
     prompt_name: str | None = None
     prompt_version: str | None = None
+    prompts: list[str] = Field(default_factory=list)
     degraded: bool = False
 
 
@@ -260,6 +261,7 @@ def score_meeting(
                 model=p.model,
                 prompt_name=p.prompt_name,
                 prompt_version=p.prompt_version,
+                prompts=p.prompts,
                 degraded=p.degraded,
             )
             for p in notes.provenance
@@ -357,8 +359,11 @@ def prompts_used(
         )
         if not models:
             continue
+        called = {ref for r in results for s in r.stages if s.stage == stage for ref in s.prompts}
         for name in names:
             prompt = library.get(name, options.prompt_versions.get(name))
+            if prompt.ref not in called:
+                continue  # e.g. the reduce prompt when no meeting needed a reduce
             uses.append(
                 PromptUse(
                     name=prompt.name,

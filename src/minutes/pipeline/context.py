@@ -56,7 +56,7 @@ class StageTally:
     """What the LLM calls of one stage added up to."""
 
     stage: str
-    prompt: Prompt | None = None
+    prompts: list[Prompt] = field(default_factory=list)  # in order of first use
     calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -66,6 +66,10 @@ class StageTally:
     failures: list[str] = field(default_factory=list)
     cache_kinds: list[str] = field(default_factory=list)  # one per result: none/exact/semantic
     started: float = field(default_factory=time.monotonic)
+
+    def use(self, prompt: Prompt) -> None:
+        if prompt not in self.prompts:
+            self.prompts.append(prompt)
 
     def add(self, result: LLMResult[Any]) -> None:
         self.calls += sum(1 for a in result.attempts if a.cache == "none")
@@ -91,8 +95,9 @@ class StageTally:
             engine=engine,
             model=", ".join(self.models) or None,
             provider=", ".join(dict.fromkeys(self.models.values())) or None,
-            prompt_name=self.prompt.name if self.prompt and self.models else None,
-            prompt_version=self.prompt.version if self.prompt and self.models else None,
+            prompt_name=self.prompts[0].name if self.prompts and self.models else None,
+            prompt_version=self.prompts[0].version if self.prompts and self.models else None,
+            prompts=[p.ref for p in self.prompts] if self.models else [],
             calls=self.calls,
             input_tokens=self.input_tokens,
             output_tokens=self.output_tokens,
@@ -166,7 +171,7 @@ class RunContext:
         *,
         max_tokens: int | None = 1500,
     ) -> M:
-        tally.prompt = prompt
+        tally.use(prompt)
         async with self._bound():
             result = await self.gateway.structured(
                 self._request(prompt, values, max_tokens), schema
@@ -178,7 +183,7 @@ class RunContext:
     async def text(
         self, tally: StageTally, prompt: Prompt, values: dict[str, Any], *, max_tokens: int = 600
     ) -> str:
-        tally.prompt = prompt
+        tally.use(prompt)
         async with self._bound():
             result = await self.gateway.complete(self._request(prompt, values, max_tokens))
         tally.add(result)
