@@ -136,3 +136,9 @@ def test_never_raises_on_odd_text() -> None:
     for junk in ["\x00", "by " * 500, "end of 99", "in 9999999 months", "the 45th", "by Fri-day"]:
         resolve_due_date(junk, WED)  # must not raise
     assert resolve_due_date("the 45th", WED) is None
+
+
+def test_a_possessive_is_not_a_deadline() -> None:
+    assert find_due_phrase("Update the doc with today's decisions") is None
+    assert find_due_phrase("Prepare Friday's demo for the board") is None
+    assert find_due_phrase("Prepare Friday's demo by Thursday") == "by Thursday"

@@ -127,7 +127,9 @@ _DUE_PATTERNS: list[str] = [
     rf"{_PREP}\d{{4}}-\d{{2}}-\d{{2}}\b",
     rf"{_PREP}\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b",
 ]
-_DUE_RE = [re.compile(rf"\b{p}", re.IGNORECASE) for p in _DUE_PATTERNS]
+# A possessive is no deadline: "today's decisions", "Friday's demo".
+_NOT_POSSESSIVE = r"(?!['’]s\b)"
+_DUE_RE = [re.compile(rf"\b{p}{_NOT_POSSESSIVE}", re.IGNORECASE) for p in _DUE_PATTERNS]
 
 
 def find_due_phrase(text: str) -> str | None:
