@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from minutes.config import ResilienceSettings, RouterSettings, Settings
+from minutes.config import ResilienceSettings, RouterSettings, SchedulerSettings, Settings
 from minutes.llm.gateway import Gateway
 from minutes.llm.registry import load_registry
 from minutes.testing import FakeLLMServer
@@ -85,6 +85,7 @@ def make_gateway(
         resilience: dict[str, Any] | None = None,
         router: dict[str, Any] | None = None,
         models: dict[str, dict[str, Any]] | None = None,
+        scheduler: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Gateway:
         inline: dict[str, dict[str, Any]] = {
@@ -109,6 +110,7 @@ def make_gateway(
                 }
             ),
             router=RouterSettings.model_validate(router or {}),
+            scheduler=SchedulerSettings.model_validate(scheduler or {}),
         )
         kwargs.setdefault("sleep", sleeps)
         return Gateway(settings, load_registry(None, inline), **kwargs)

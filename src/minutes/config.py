@@ -123,6 +123,53 @@ class BudgetSettings(BaseModel):
     )
 
 
+class Limits(BaseModel):
+    """Limits on calls to one model; None: no limit of that kind."""
+
+    max_concurrency: int | None = Field(None, gt=0, description="requests in flight at once")
+    requests_per_minute: int | None = Field(None, gt=0)
+    tokens_per_minute: int | None = Field(
+        None, gt=0, description="counted prompt tokens plus the reply's max_tokens, per minute"
+    )
+
+
+def _default_provider_limits() -> dict[str, Limits]:
+    # Fallbacks for models whose registry entry sets no limit: roughly the providers' entry
+    # tiers, so that an unconfigured model cannot start a 429 storm. Local servers take few
+    # requests at once (Ollama serves 1-4 in parallel; the in-process model one).
+    return {
+        "openai": Limits(max_concurrency=16, requests_per_minute=500, tokens_per_minute=200_000),
+        "anthropic": Limits(max_concurrency=8, requests_per_minute=50, tokens_per_minute=40_000),
+        "deepseek": Limits(max_concurrency=16),
+        "ollama": Limits(max_concurrency=2),
+        "local": Limits(max_concurrency=1),
+    }
+
+
+class SchedulerSettings(BaseModel):
+    """The one scheduler every LLM call of the process goes through.
+
+    A model's limits are its registry fields (``max_concurrency``, ``requests_per_minute``,
+    ``tokens_per_minute``), field by field over this section's ``providers`` fallbacks, and
+    ``models`` overrides both.
+    """
+
+    enabled: bool = Field(True, description="False: no limits at all (for comparison)")
+    providers: dict[str, Limits] = Field(default_factory=_default_provider_limits)
+    models: dict[str, Limits] = Field(
+        default_factory=dict, description="registry model name -> limits that win over all"
+    )
+    burst_s: float = Field(
+        2.0,
+        gt=0,
+        description="seconds' worth of a minute's request rate that may go at once; providers "
+        "enforce per-minute limits over shorter windows, so a whole minute's burst is refused",
+    )
+    coalesce_max_items: int = Field(
+        20, ge=1, description="items of one list-taking prompt combined into one request"
+    )
+
+
 class PromptSettings(BaseModel):
     """Which version of each prompt the pipeline uses, and where more prompt files live."""
 
@@ -162,6 +209,7 @@ class Settings(BaseSettings):
     cache: CacheSettings = Field(default_factory=CacheSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     prompts: PromptSettings = Field(default_factory=PromptSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -45,6 +45,9 @@ class LLMRequest(BaseModel):
     max_tokens: int | None = Field(None, gt=0)
     temperature: float = Field(0.0, ge=0, le=2)
     meeting_id: str | None = None
+    chunk: int | None = Field(
+        None, description="the transcript chunk the call serves, when it serves one (bookkeeping)"
+    )
     cache_input: str | None = Field(
         None,
         description="the variable part of the prompt (the transcript text, not the shared "

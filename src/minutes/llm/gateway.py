@@ -2,7 +2,7 @@
 
     router chain ─▶ for each model:
         ExactCache ─▶ SemanticCache ─▶ Budgeted ─▶ Structured? ─▶ Retrying ─▶ Breaking
-                                                                   ─▶ ProviderCall
+            ─▶ Batched? (provider Batch APIs, ``--batch``) ─▶ Scheduled ─▶ ProviderCall
     └▶ execute_with_fallback: next model on failure, AllModelsFailed at the end
 
 Each layer is a small callable around the same ``ModelCall -> ModelReply`` interface
@@ -15,10 +15,11 @@ spend only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar
 
@@ -40,14 +41,17 @@ from minutes.llm.calls import (
     ModelReply,
     Recorder,
 )
+from minutes.llm.coalesce import MapOutcome, RequestFor, map_items
 from minutes.llm.providers import Availability, ProviderCall, build_embeddings, check_all
 from minutes.llm.registry import TIER_RANK, ModelEntry, Registry, load_registry
 from minutes.llm.resilience import Breaking, CircuitBreaker, Clock, Retrying, Sleep
 from minutes.llm.router import Router, execute_with_fallback
+from minutes.llm.scheduler import Scheduled, Scheduler, shared_scheduler
 from minutes.llm.structured import Structured, parse_structured, schema_instruction
 from minutes.tokens import count_tokens
 
 if TYPE_CHECKING:
+    from minutes.llm.batch_queue import BatchQueue
     from minutes.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,11 @@ class Gateway:
     a store and no ``recorder``, attempts go to its ledger (``close()`` drains it).
     ``embedder`` overrides the semantic cache's embeddings (default: the configured model);
     ``now`` is the wall clock of cache TTLs and budget periods.
+
+    ``scheduler``: the rate limiter every attempt waits for (default: the one the whole
+    process shares, so that concurrent meetings and gateways respect one set of limits).
+    ``batch``: send calls to models whose provider has a Batch API through it (see
+    ``minutes.llm.batch_queue``); other models run live.
     """
 
     def __init__(
@@ -81,6 +90,8 @@ class Gateway:
         store: Store | None = None,
         embedder: Embeddings | None = None,
         now: Callable[[], dt.datetime] = utcnow,
+        scheduler: Scheduler | None = None,
+        batch: BatchQueue | None = None,
     ) -> None:
         self.settings = settings or load_settings()
         self.registry = registry or load_registry(self.settings.models_file, self.settings.models)
@@ -98,7 +109,11 @@ class Gateway:
         self._probe_lock = asyncio.Lock()
         res = self.settings.resilience
         provider_call = ProviderCall(timeout=res.timeout_s, recorder=self.recorder, clock=clock)
-        self._call = Retrying(Breaking(provider_call, self.breaker), res, sleep)
+        self.scheduler = scheduler or shared_scheduler()
+        live: CallFn = Scheduled(provider_call, self.scheduler, self.settings.scheduler, sleep)
+        self.batch = batch
+        inner = batch.layer(live) if batch is not None else live
+        self._call = Retrying(Breaking(inner, self.breaker), res, sleep)
         self._structured = Structured(self._call)
 
     # -- store-backed parts -----------------------------------------------------------------
@@ -193,17 +208,23 @@ class Gateway:
 
     async def complete(self, request: LLMRequest) -> LLMResult[str]:
         """A free-text completion, through the fallback chain."""
-        chain = await self.plan(request)
-        attempts: list[AttemptRecord] = []
+        async with self._tracked():
+            chain = await self.plan(request)
+            attempts: list[AttemptRecord] = []
 
-        async def attempt(entry: ModelEntry) -> ModelReply:
-            return await self._layers(self._call)(self._model_call(entry, request, None, attempts))
+            async def attempt(entry: ModelEntry) -> ModelReply:
+                call = self._model_call(entry, request, None, attempts)
+                return await self._layers(self._call)(call)
 
-        entry, reply = await execute_with_fallback(chain, attempt)
-        return self._result(entry, reply, None, attempts)
+            entry, reply = await execute_with_fallback(chain, attempt)
+            return self._result(entry, reply, None, attempts)
 
     async def structured(self, request: LLMRequest, schema: type[T]) -> LLMResult[T]:
         """A completion validated against ``schema`` (repaired, re-asked once, else next model)."""
+        async with self._tracked():
+            return await self._structured_call(request, schema)
+
+    async def _structured_call(self, request: LLMRequest, schema: type[T]) -> LLMResult[T]:
         chain = await self.plan(request, schema=schema)
         attempts: list[AttemptRecord] = []
 
@@ -223,6 +244,19 @@ class Gateway:
 
         entry, (reply, data) = await execute_with_fallback(chain, attempt)
         return self._result(entry, reply, data, attempts)
+
+    async def map_items(
+        self,
+        items: Sequence[str],
+        request_for: RequestFor,
+        item_schema: type[T],
+        *,
+        max_items: int | None = None,
+    ) -> MapOutcome[T]:
+        """Answer many small items of one list-taking prompt with few requests (up to
+        ``max_items`` each, default ``scheduler.coalesce_max_items``), each item validated
+        against ``item_schema``; in input order, with per-item errors (``llm/coalesce.py``)."""
+        return await map_items(self, items, request_for, item_schema, max_items=max_items)
 
     async def embed(self, texts: list[str], *, model: str | None = None) -> list[list[float]]:
         """Embeddings from the named model, else the first available embedding model."""
@@ -255,6 +289,11 @@ class Gateway:
         raise NoModelAvailable("no embedding model is available")
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _tracked(self) -> contextlib.AbstractAsyncContextManager[None]:
+        # In batch mode the queue must know which calls are in progress, to tell when all of
+        # them wait on a batch (then the run has settled and the next stage is submitted).
+        return self.batch.tracking() if self.batch is not None else contextlib.nullcontext()
 
     def _layers(self, inner: CallFn) -> CallFn:
         """ExactCache ─▶ SemanticCache ─▶ Budgeted ─▶ ``inner``, each present when configured."""

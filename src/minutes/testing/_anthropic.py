@@ -19,6 +19,7 @@ from minutes.testing._common import (
     ResponderError,
     ServerState,
     Usage,
+    admitted,
     flatten_content,
     forced_json_object,
     header_dict,
@@ -207,6 +208,18 @@ def register(app: FastAPI, state: ServerState) -> None:
             headers=header_dict(request),
             stream=stream,
         )
+        async with admitted(state) as admit:
+            if not admit:
+                state.script.log(req)
+                return error_response(
+                    state,
+                    429,
+                    "Fake server: too many requests in flight",
+                    state.overload_retry_after,
+                )
+            return await _answer(req)
+
+    async def _answer(req: RecordedRequest) -> Response:
         try:
             outcome = await resolve_chat(state, req)
         except ResponderError as exc:
@@ -216,7 +229,7 @@ def register(app: FastAPI, state: ServerState) -> None:
         malformed = isinstance(outcome, Fault)
         reply = outcome if isinstance(outcome, Reply) else Reply('{"fake": "malformed"}')
         message = _Message(state, req, reply)
-        if stream:
+        if req.stream:
             return _sse(message.events(), malformed=malformed)
         text = json.dumps(message.whole())
         return Response(truncated(text) if malformed else text, media_type="application/json")

@@ -10,15 +10,18 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
 from minutes.testing._script import Fault, Outcome, RecordedRequest, Reply, Script, ScriptItem
 from minutes.tokens import count_tokens, encoding
+
+if TYPE_CHECKING:
+    from minutes.testing._batches import BatchState
 
 log = logging.getLogger("minutes.testing")
 
@@ -38,6 +41,16 @@ class ServerState:
     # Created inside the server's event loop (see FakeLLMServer._serve).
     closing: asyncio.Event | None = None
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    # Load behaviour (see FakeLLMServer.latency / overload): every chat request waits
+    # ``latency_s``; above ``max_in_flight`` concurrent chat requests the extra ones get a 429.
+    latency_s: float = 0.0
+    max_in_flight: int | None = None
+    overload_retry_after: float | None = None
+    in_flight: int = 0
+    # The batch endpoints' files, jobs and failure rules (see _batches.py).
+    batches: BatchState = field(default_factory=lambda: _batch_state())
+    peak_in_flight: int = 0
+    overloaded: int = 0
 
     def next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):06d}"
@@ -52,6 +65,30 @@ class ServerState:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.closing.wait(), timeout=seconds)
+
+
+def _batch_state() -> BatchState:
+    from minutes.testing._batches import BatchState
+
+    return BatchState()
+
+
+@contextlib.asynccontextmanager
+async def admitted(state: ServerState) -> AsyncIterator[bool]:
+    """Count a chat request in flight for as long as its handler runs; False: over
+    ``max_in_flight``, answer 429. Admitted requests first wait ``latency_s``."""
+    state.in_flight += 1
+    state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+    try:
+        if state.max_in_flight is not None and state.in_flight > state.max_in_flight:
+            state.overloaded += 1
+            yield False
+            return
+        if state.latency_s > 0:
+            await state.sleep(state.latency_s)
+        yield True
+    finally:
+        state.in_flight -= 1
 
 
 class ResponderError(Exception):

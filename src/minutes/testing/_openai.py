@@ -21,6 +21,7 @@ from minutes.testing._common import (
     ResponderError,
     ServerState,
     Usage,
+    admitted,
     embedding_inputs,
     fake_embedding,
     header_dict,
@@ -225,6 +226,15 @@ def register(app: FastAPI, state: ServerState) -> None:
             headers=header_dict(request),
             stream=stream,
         )
+        async with admitted(state) as admit:
+            if not admit:
+                state.script.log(req)
+                return error_response(
+                    429, "Fake server: too many requests in flight", state.overload_retry_after
+                )
+            return await _answer(req)
+
+    async def _answer(req: RecordedRequest) -> Response:
         try:
             outcome = await resolve_chat(state, req)
         except ResponderError as exc:
@@ -234,8 +244,8 @@ def register(app: FastAPI, state: ServerState) -> None:
         malformed = isinstance(outcome, Fault)  # the only other kind left is "malformed"
         reply = outcome if isinstance(outcome, Reply) else Reply('{"fake": "malformed"}')
         completion = _Completion(state, req, reply)
-        if stream:
-            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        if req.stream:
+            include_usage = bool((req.body.get("stream_options") or {}).get("include_usage"))
             return _sse(completion.chunks(include_usage), malformed=malformed)
         text = json.dumps(completion.whole())
         return Response(truncated(text) if malformed else text, media_type="application/json")

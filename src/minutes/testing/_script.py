@@ -25,6 +25,8 @@ Api: TypeAlias = Literal[
     "anthropic-count-tokens",
     "ollama",
     "ollama-embeddings",
+    "openai-batch",
+    "anthropic-batch",
 ]
 
 

@@ -7,14 +7,14 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
 import uvicorn
 from fastapi import FastAPI
 
-from minutes.testing import _anthropic, _ollama, _openai
+from minutes.testing import _anthropic, _batches, _ollama, _openai
 from minutes.testing._common import ServerState
 from minutes.testing._script import (
     Fault,
@@ -32,6 +32,7 @@ def build_app(state: ServerState) -> FastAPI:
     _openai.register(app, state)
     _anthropic.register(app, state)
     _ollama.register(app, state)
+    _batches.register(app, state)
     return app
 
 
@@ -232,8 +233,75 @@ class FakeLLMServer:
         return self._state.script.pending()
 
     def reset(self) -> None:
-        """Clear every queue and the recorded requests, and restore the default reply."""
+        """Clear every queue, the recorded requests, the load settings and the batches, and
+        restore the default reply."""
         self._state.script.reset()
+        st = self._state
+        st.latency_s, st.max_in_flight, st.overload_retry_after = 0.0, None, None
+        st.peak_in_flight = st.overloaded = 0
+        st.batches.reset()
+
+    # --- batches ---------------------------------------------------------------------------
+
+    @property
+    def batch_completion_delay(self) -> float:
+        """Seconds from a batch's creation until it has ended and its results are ready."""
+        return self._state.batches.completion_delay_s
+
+    @batch_completion_delay.setter
+    def batch_completion_delay(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("batch_completion_delay must be >= 0")
+        self._state.batches.completion_delay_s = seconds
+
+    def fail_batch_requests(
+        self,
+        match: Callable[[RecordedRequest], bool],
+        fault: Fault | None = None,
+        *,
+        times: int | None = 1,
+    ) -> Self:
+        """Batch requests that ``match`` end in error (``fault``, default a 500) instead of
+        being answered from the script; ``times`` bounds how many (None: all)."""
+        self._state.batches.add_rule(match, fault or Fault.status(500), times)
+        return self
+
+    def batch_ids(self) -> list[str]:
+        """Every batch created since the last reset, both providers, in order."""
+        return list(self._state.batches.jobs)
+
+    # --- load ------------------------------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        """Seconds every chat request waits before it is answered (0: at once)."""
+        return self._state.latency_s
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency must be >= 0")
+        self._state.latency_s = seconds
+
+    def overload(self, max_in_flight: int | None, retry_after: float | None = None) -> Self:
+        """Answer 429 (with ``retry_after`` when given) to chat requests that arrive while
+        ``max_in_flight`` others are being served, as a provider's concurrency limit does;
+        None lifts it."""
+        if max_in_flight is not None and max_in_flight < 1:
+            raise ValueError("max_in_flight must be >= 1")
+        self._state.max_in_flight = max_in_flight
+        self._state.overload_retry_after = retry_after
+        return self
+
+    @property
+    def peak_in_flight(self) -> int:
+        """The most chat requests served at once since the last reset."""
+        return self._state.peak_in_flight
+
+    @property
+    def overloaded(self) -> int:
+        """How many chat requests got the overload 429 since the last reset."""
+        return self._state.overloaded
 
     # --- settings --------------------------------------------------------------------------
 
