@@ -56,6 +56,9 @@ def _default_tasks() -> dict[str, TaskRoute]:
         "generate_tldr": TaskRoute(
             model="gpt-3.5-turbo", complexity="simple", task_type="summarization"
         ),
+        "classify_action_priority": TaskRoute(
+            model="gpt-3.5-turbo", complexity="simple", task_type="classification"
+        ),
         "classify_priority": TaskRoute(
             model="deepseek-v2", complexity="simple", task_type="classification"
         ),

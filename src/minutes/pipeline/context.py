@@ -4,6 +4,7 @@ and the provenance each stage leaves behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -140,9 +141,15 @@ class RunContext:
         if self.on_progress is not None:
             self.on_progress(message)
 
-    def _request(
-        self, prompt: Prompt, values: dict[str, Any], max_tokens: int | None
+    def request(
+        self,
+        prompt: Prompt,
+        values: dict[str, Any],
+        max_tokens: int | None,
+        *,
+        chunk: int | None = None,
     ) -> LLMRequest:
+        """The request for ``prompt`` rendered with ``values``, with the run's limits."""
         system, user = prompt.render(**values)
         messages = [ChatMessage(role="user", content=user)]
         if system:
@@ -157,6 +164,7 @@ class RunContext:
             provider=self.options.provider,
             max_cost=self.options.max_cost,
             meeting_id=self.options.meeting_id,
+            chunk=chunk,
             # The semantic cache compares only what varies between calls of one prompt (the
             # transcript part, the points...), never the shared instructions.
             cache_input="\n".join(str(v) for v in values.values()),
@@ -170,11 +178,12 @@ class RunContext:
         values: dict[str, Any],
         *,
         max_tokens: int | None = 1500,
+        chunk: int | None = None,
     ) -> M:
         tally.use(prompt)
         async with self._bound():
             result = await self.gateway.structured(
-                self._request(prompt, values, max_tokens), schema
+                self.request(prompt, values, max_tokens, chunk=chunk), schema
             )
         tally.add(result)
         assert result.data is not None
@@ -185,11 +194,16 @@ class RunContext:
     ) -> str:
         tally.use(prompt)
         async with self._bound():
-            result = await self.gateway.complete(self._request(prompt, values, max_tokens))
+            result = await self.gateway.complete(self.request(prompt, values, max_tokens))
         tally.add(result)
         return result.text.strip()
 
-    def _bound(self) -> asyncio.Semaphore:
+    def _bound(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        # In batch mode a call waits for its batch at no cost, and every call of a stage must
+        # be waiting before the stage is submitted: the per-meeting bound would split a stage
+        # into several batches. The scheduler still bounds live calls.
+        if self.gateway.batch is not None:
+            return contextlib.nullcontext()
         assert self._semaphore is not None
         return self._semaphore
 

@@ -15,10 +15,11 @@ from minutes.dates import resolve_due_date
 from minutes.dedupe import dedupe_action_items, dedupe_decisions
 from minutes.extractive import extract_action_items, extract_decisions
 from minutes.grounding import ground_items
+from minutes.llm.calls import LLMRequest
 from minutes.notes import ActionItem, Decision
 from minutes.pipeline.citations import cited_source, match_participant
 from minutes.pipeline.context import RunContext, StageTally, falls_back
-from minutes.pipeline.schemas import ExtractedActions, ExtractedDecisions
+from minutes.pipeline.schemas import ActionPriority, ExtractedActions, ExtractedDecisions
 from minutes.transcripts.chunking import Chunk
 from minutes.transcripts.models import Transcript
 
@@ -55,6 +56,8 @@ async def action_items(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) 
     participants = ctx.transcript.participants
     date = ctx.meeting_date_for_dates
 
+    unranked: set[tuple[str, str | None]] = set()  # items the model gave no priority
+
     async def one(chunk: Chunk) -> list[ActionItem]:
         out = await ctx.structured(
             tally,
@@ -66,26 +69,62 @@ async def action_items(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) 
                 "participants": ctx.participants,
                 "chunk": chunk.text(),
             },
+            chunk=chunk.index,
         )
-        return [
-            ActionItem(
+        items = []
+        for a in out.items:
+            if not (a.task and a.task.strip()):
+                continue
+            item = ActionItem(
                 task=a.task.strip(),
                 assignee=match_participant(a.assignee, participants),
                 due_text=a.due,
                 due_date=resolve_due_date(a.due, date, ctx.options.timezone) if a.due else None,
-                priority=a.priority,
+                priority=a.priority or "normal",
                 context=a.context,
                 sources=cited_source(ctx.transcript, a),
             )
-            for a in out.items
-            if a.task and a.task.strip()
-        ]
+            if a.priority is None:
+                unranked.add((item.task, item.assignee))
+            items.append(item)
+        return items
 
     def fallback(part: Transcript) -> list[ActionItem]:
         return extract_action_items(part, meeting_date=date, timezone=ctx.options.timezone)
 
     items = await _per_chunk(ctx, tally, chunks, one, fallback)
-    return dedupe_action_items(ground_items(ctx.transcript, items))
+    merged = dedupe_action_items(ground_items(ctx.transcript, items))
+    return await _classify_priorities(
+        ctx, tally, merged, [i for i, a in enumerate(merged) if (a.task, a.assignee) in unranked]
+    )
+
+
+async def _classify_priorities(
+    ctx: RunContext, tally: StageTally, items: list[ActionItem], which: list[int]
+) -> list[ActionItem]:
+    """Priorities for the items the extraction left without one: small independent calls of
+    one prompt, so coalesced (many items per request). An item that gets no valid answer
+    keeps "normal" and the stage notes why."""
+    if not which:
+        return items
+    prompt = ctx.prompt("action_item_priority")
+
+    def request_for(group: list[tuple[int, str]]) -> LLMRequest:
+        listed = "\n".join(f"id {i}: {text}" for i, text in group)
+        return ctx.request(prompt, {"title": ctx.title, "items": listed}, max_tokens=400)
+
+    texts = [f"{items[i].task} ({items[i].assignee or 'unassigned'})" for i in which]
+    outcome = await ctx.gateway.map_items(texts, request_for, ActionPriority)
+    tally.use(prompt)
+    for result in outcome.results:
+        tally.add(result)
+    out = list(items)
+    for pos, answer in zip(which, outcome.items, strict=True):
+        if answer.value is not None:
+            out[pos] = out[pos].model_copy(update={"priority": answer.value.priority})
+        else:
+            tally.failures.append(f"priority of {out[pos].task!r}: {answer.error}")
+    return out
 
 
 async def decisions(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) -> list[Decision]:
@@ -98,6 +137,7 @@ async def decisions(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) -> 
             prompt,
             ExtractedDecisions,
             {"title": ctx.title, "participants": ctx.participants, "chunk": chunk.text()},
+            chunk=chunk.index,
         )
         return [
             Decision(

@@ -83,7 +83,9 @@ async def map_reduce(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) ->
     prompt = ctx.prompt("key_points_map")
     mapped = await asyncio.gather(
         *(
-            ctx.structured(tally, prompt, MappedPoints, {"title": ctx.title, "chunk": c.text()})
+            ctx.structured(
+                tally, prompt, MappedPoints, {"title": ctx.title, "chunk": c.text()}, chunk=c.index
+            )
             for c in chunks
         )
     )

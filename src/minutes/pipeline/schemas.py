@@ -33,15 +33,17 @@ class ExtractedAction(_Cited):
     task: str
     assignee: str | None = None
     due: str | None = None
-    priority: Literal["high", "normal", "low"] = "normal"
+    # None: the model gave none; the stage then classifies such items together, in one
+    # coalesced request (``Gateway.map_items``).
+    priority: Literal["high", "normal", "low"] | None = None
     context: str | None = None
 
     @field_validator("priority", mode="before")
     @classmethod
     def _priority(cls, v: object) -> object:
-        # "medium"/"Normal"/None are common; map them rather than fail the whole reply.
-        if v is None:
-            return "normal"
+        # "medium"/"Normal" are common; map them rather than fail the whole reply.
+        if isinstance(v, str) and not v.strip():
+            return None
         if isinstance(v, str):
             v = v.strip().lower()
             return {"medium": "normal", "urgent": "high", "critical": "high"}.get(v, v)
@@ -68,6 +70,20 @@ class ExtractedDecision(_Cited):
 
 class ExtractedDecisions(BaseModel):
     decisions: list[ExtractedDecision] = Field(default_factory=list)
+
+
+class ActionPriority(BaseModel):
+    """One action item's priority, as an answer of the coalesced classification."""
+
+    priority: Literal["high", "normal", "low"]
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority(cls, v: object) -> object:
+        if isinstance(v, str):
+            v = v.strip().lower()
+            return {"medium": "normal", "urgent": "high", "critical": "high"}.get(v, v)
+        return v
 
 
 class PriorityVerdict(BaseModel):
