@@ -25,6 +25,10 @@ from minutes.store.db import Store, open_store
 PG_HOST = "127.0.0.1:5432"
 PG_USERS = ("postgres", "root")
 TABLES = (
+    "batch_requests",
+    "batch_jobs",
+    "batch_meetings",
+    "batch_runs",
     "action_items",
     "decisions",
     "notes",

@@ -24,11 +24,11 @@ def test_first_use_creates_the_schema_and_a_second_open_is_a_no_op(db_url: str) 
             "llm_cache",
             "prompt_evaluations",
         } <= tables
-        assert current_revision(store.engine) == head_revision() == "0003"
+        assert current_revision(store.engine) == head_revision() == "0004"
     finally:
         store.close()
     again = open_store(db_url)  # already at head: nothing to do, nothing breaks
-    assert current_revision(again.engine) == "0003"
+    assert current_revision(again.engine) == "0004"
     again.close()
 
 

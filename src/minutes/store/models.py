@@ -176,3 +176,95 @@ class CacheEntry(Base):
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedding_dim: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class BatchRun(Base):
+    """One ``minutes summarize --batch``: its meetings go through provider Batch APIs stage by
+    stage, possibly across several processes (``minutes batch collect``)."""
+
+    __tablename__ = "batch_runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), default=DEFAULT_TENANT)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running / done
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class BatchMeeting(Base):
+    """A meeting of a batch run, with its transcript, so that a later process can resume it
+    without the original files."""
+
+    __tablename__ = "batch_meetings"
+    __table_args__ = (UniqueConstraint("run_id", "meeting_id", name="uq_batch_meetings"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("batch_runs.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    meeting_id: Mapped[str] = mapped_column(String(32))
+    source_path: Mapped[str | None] = mapped_column(Text)
+    transcript: Mapped[dict[str, Any]] = mapped_column(JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/done/failed
+    error: Mapped[str | None] = mapped_column(Text)
+    cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class BatchJob(Base):
+    """One provider batch (an OpenAI batch or an Anthropic message batch)."""
+
+    __tablename__ = "batch_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("batch_runs.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))  # registry name
+    provider_batch_id: Mapped[str | None] = mapped_column(String(128))
+    input_file_id: Mapped[str | None] = mapped_column(String(128))
+    # submitting / in_progress / ended / failed / cancelled; "ended": results ingested.
+    status: Mapped[str] = mapped_column(String(16), default="submitting")
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    request_count: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class BatchRequestRow(Base):
+    """One request of a batch run: which meeting, stage and chunk it serves, and its outcome.
+
+    ``custom_id`` is derived from the run, the meeting, the request's content and how many
+    identical requests came before it, so that a resumed pipeline asks for the same ids and
+    finds what was submitted or answered already.
+    """
+
+    __tablename__ = "batch_requests"
+    __table_args__ = (UniqueConstraint("run_id", "custom_id", name="uq_batch_requests"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("batch_runs.id", ondelete="CASCADE"))
+    job_id: Mapped[str | None] = mapped_column(
+        ForeignKey("batch_jobs.id", ondelete="CASCADE"), index=True
+    )
+    custom_id: Mapped[str] = mapped_column(String(64))
+    meeting_id: Mapped[str | None] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(64))  # the pipeline task
+    chunk: Mapped[int | None] = mapped_column(Integer)
+    prompt_name: Mapped[str | None] = mapped_column(String(128))
+    prompt_version: Mapped[str | None] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)  # the provider request body
+    # submitted / succeeded / failed; a row becomes succeeded/failed exactly once, in the
+    # transaction that writes its ledger row.
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    result_text: Mapped[str | None] = mapped_column(Text)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    error_type: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    ingested_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

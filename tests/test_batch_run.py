@@ -1,0 +1,188 @@
+"""Provider Batch APIs end to end over HTTP with the real SDKs against the fake server: submit,
+a restart (new Store and Gateway objects), collect; nothing sent or paid twice; the ledger
+priced at the registry's batch discount; per-request failures retried in the next round."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from minutes.batch_run import BatchInput, advance_run, start_run
+from minutes.config import ResilienceSettings, RouterSettings, Settings
+from minutes.llm.calls import Usage
+from minutes.llm.cost import price
+from minutes.llm.registry import load_registry
+from minutes.pipeline.options import PipelineOptions
+from minutes.store import batches as repo
+from minutes.store.db import Store, open_store
+from minutes.store.meetings import to_micros
+from minutes.store.models import BatchRequestRow, LLMCall, NotesRow
+from minutes.testing import FakeLLMServer, RecordedRequest
+from pipeline.scripted import good_model, make_transcript, stage_of
+
+
+@pytest.fixture
+def settings(fake_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    return Settings(
+        models={
+            "gpt-4-turbo": {"base_url": fake_server.openai_base_url},
+            "gpt-3.5-turbo": {"base_url": fake_server.openai_base_url},
+            "claude-3-sonnet": {"base_url": fake_server.anthropic_base_url},
+            "claude-3-opus": {"base_url": fake_server.anthropic_base_url},
+        },
+        router=RouterSettings(fallback_chain=[]),
+        resilience=ResilienceSettings(backoff_initial_s=0.01, backoff_max_s=0.05, timeout_s=5),
+    )
+
+
+def two_meetings() -> list[BatchInput]:
+    one = make_transcript()
+    other = one.model_copy(update={"title": "Mobile launch sync, take two"})
+    return [BatchInput(one), BatchInput(other)]
+
+
+FAST: dict[str, Any] = {"poll_s": 0.02, "settle_s": 0.05}
+
+
+def batch_requests(fake_server: FakeLLMServer) -> list[RecordedRequest]:
+    return [r for r in fake_server.requests if r.api.endswith("-batch")]
+
+
+@pytest.mark.parametrize("model", ["gpt-4-turbo", "claude-3-sonnet"])
+async def test_submit_restart_collect_pays_once_at_the_batch_discount(
+    settings: Settings, fake_server: FakeLLMServer, db_url: str, model: str
+) -> None:
+    fake_server.default_reply = good_model
+    fake_server.batch_completion_delay = 0.2
+    first = open_store(db_url)
+    run_id, skipped = start_run(first, two_meetings(), PipelineOptions(model=model))
+    assert skipped == []
+    view = await advance_run(settings, first, run_id, **FAST)  # submit the first stage, return
+    assert view.status == "running"
+    assert [j.status for j in view.jobs] == ["in_progress"]
+    # Per meeting: the map, the action items and the decisions of its one chunk.
+    assert view.requests == {"submitted": 6}
+    assert fake_server.calls(api="openai") + fake_server.calls(api="anthropic") == 0
+    first.close()
+
+    # The process is gone; a new one collects (new Store, new Gateway, new queue).
+    second = open_store(db_url)
+    view = await advance_run(settings, second, run_id, wait=True, **FAST)
+    assert view.status == "done"
+    assert [m.status for m in view.meetings] == ["done", "done"]
+    rounds = sorted({j.round for j in view.jobs})
+    assert len(rounds) >= 3  # map/extract, then reduce, narrative + priority, then TL;DR
+    n = view.requests["succeeded"]
+    assert view.requests == {"succeeded": n}
+
+    sent = batch_requests(fake_server)
+    assert len(sent) == n  # every request answered once: nothing re-sent
+    assert {stage_of(r) for r in sent} >= {"map", "actions", "decisions", "narrative", "tldr"}
+    entry = load_registry(None, settings.models)[model]
+    with second.read() as session:
+        rows = list(session.scalars(select(LLMCall)))
+        requests = {r.custom_id: r for r in session.scalars(select(BatchRequestRow))}
+        notes = list(session.scalars(select(NotesRow)))
+    assert len(rows) == n  # one ledger row per request, none twice
+    for row in rows:
+        usage = Usage(row.input_tokens, row.output_tokens, row.cached_tokens)
+        assert row.cost_micros == to_micros(price(entry, usage, batch=True))
+        assert row.cost_micros < to_micros(price(entry, usage)) or row.cost_micros == 0
+        assert row.model == model and row.outcome == "ok" and row.meeting_id
+    assert sum(r.cost_micros for r in requests.values()) == sum(r.cost_micros for r in rows)
+    assert len(notes) == 2
+    for n_row in notes:
+        assert n_row.engine == "llm" and not n_row.degraded
+
+    # Collecting again finds the run done: nothing sent, nothing billed.
+    again = await advance_run(settings, second, run_id, wait=True, **FAST)
+    assert again.status == "done"
+    assert len(batch_requests(fake_server)) == len(sent)
+    with second.read() as session:
+        assert session.scalar(select(func.count()).select_from(LLMCall)) == len(rows)
+    second.close()
+
+
+async def test_ingesting_the_same_results_twice_records_them_once(
+    settings: Settings, fake_server: FakeLLMServer, sqlite_store: Store
+) -> None:
+    fake_server.default_reply = good_model
+    run_id, _ = start_run(sqlite_store, two_meetings()[:1], PipelineOptions(model="gpt-4-turbo"))
+    await advance_run(settings, sqlite_store, run_id, **FAST)
+    with sqlite_store.read() as session:
+        job = repo.load_run(session, run_id).jobs[0]
+        ids = list(repo.request_states(session, run_id))
+    result = [repo.Ingested(custom_id=i, ok=True, text="{}", cost_micros=7) for i in ids]
+    with sqlite_store.transaction() as session:
+        assert repo.ingest(session, run_id, job, result) == 3
+    with sqlite_store.transaction() as session:
+        assert repo.ingest(session, run_id, job, result) == 0
+    with sqlite_store.read() as session:
+        assert session.scalar(select(func.count()).select_from(LLMCall)) == 3
+
+
+async def test_a_failed_batch_request_is_asked_again_in_the_next_round(
+    settings: Settings, fake_server: FakeLLMServer, sqlite_store: Store
+) -> None:
+    fake_server.default_reply = good_model
+    fake_server.fail_batch_requests(lambda r: stage_of(r) == "narrative", times=1)
+    run_id, _ = start_run(sqlite_store, two_meetings()[:1], PipelineOptions(model="gpt-4-turbo"))
+    view = await advance_run(settings, sqlite_store, run_id, wait=True, **FAST)
+    assert view.status == "done"
+    assert view.requests["failed"] == 1
+    narratives = [r for r in batch_requests(fake_server) if stage_of(r) == "narrative"]
+    assert len(narratives) == 2
+    with sqlite_store.read() as session:
+        failed = session.scalars(select(LLMCall).where(LLMCall.outcome != "ok")).all()
+        notes = session.scalars(select(NotesRow)).one()
+    assert [(r.outcome, r.cost_micros) for r in failed] == [("ProviderUnavailable", 0)]
+    assert not notes.degraded and notes.notes["narrative"].startswith("The team met")
+
+
+async def test_models_without_a_batch_api_run_live_and_stored_meetings_are_skipped(
+    settings: Settings, fake_server: FakeLLMServer, sqlite_store: Store, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-ds")
+    settings = settings.model_copy(
+        update={
+            "models": {**settings.models, "deepseek-v2": {"base_url": fake_server.openai_base_url}}
+        }
+    )
+    fake_server.default_reply = good_model
+    inputs = two_meetings()[:1]
+    run_id, _ = start_run(sqlite_store, inputs, PipelineOptions(model="deepseek-v2"))
+    view = await advance_run(settings, sqlite_store, run_id, **FAST)
+    assert view.status == "done" and view.jobs == []
+    assert batch_requests(fake_server) == [] and fake_server.calls(api="openai") >= 6
+    _, skipped = start_run(sqlite_store, inputs, PipelineOptions(model="deepseek-v2"))
+    assert skipped == inputs
+    _, skipped = start_run(sqlite_store, inputs, PipelineOptions(), force=True)
+    assert skipped == []
+
+
+async def test_cancelled_batches_leave_their_requests_unbilled(
+    settings: Settings, fake_server: FakeLLMServer, sqlite_store: Store
+) -> None:
+    from minutes.batch_run import cancel_run
+
+    fake_server.default_reply = good_model
+    fake_server.batch_completion_delay = 30
+    run_id, _ = start_run(sqlite_store, two_meetings()[:1], PipelineOptions(model="claude-3-opus"))
+    await advance_run(settings, sqlite_store, run_id, **FAST)
+    assert await cancel_run(settings, sqlite_store, run_id) == 1
+    fake_server.batch_completion_delay = 0
+    fake_server.default_reply = good_model
+    view = await asyncio.wait_for(
+        advance_run(settings, sqlite_store, run_id, wait=True, **FAST), timeout=30
+    )
+    with sqlite_store.read() as session:
+        assert session.scalar(
+            select(func.sum(LLMCall.cost_micros)).where(LLMCall.outcome != "ok")
+        ) in (None, 0)
+    assert view.status == "done"
+    assert view.requests.get("failed", 0) == 3  # the cancelled first stage, asked again
