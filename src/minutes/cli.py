@@ -115,9 +115,12 @@ def _write_atomically(path: Path, text: str) -> None:
 
 @app.command()
 def summarize(
-    path: Annotated[
-        Path | None,
-        typer.Argument(help="transcript file (.txt .vtt .srt .json)", show_default=False),
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="transcript files (.txt .vtt .srt .json) or directories of them",
+            show_default=False,
+        ),
     ] = None,
     example: Annotated[
         str | None, typer.Option(help="summarize a bundled example instead: " + ", ".join(EXAMPLES))
@@ -137,7 +140,10 @@ def summarize(
         OutputFormat, typer.Option("--output", "-o", help="md or json")
     ] = OutputFormat.md,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="write here instead of stdout")
+        Path | None,
+        typer.Option(
+            "--out", help="write here instead of stdout (a directory with several meetings)"
+        ),
     ] = None,
     model: Annotated[str | None, typer.Option(help="registry model to use first")] = None,
     provider: Annotated[str | None, typer.Option(help="only models of this provider")] = None,
@@ -156,16 +162,60 @@ def summarize(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="print the estimated cost per stage; call nothing")
     ] = False,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="send the calls through the providers' Batch APIs (half price, up to 24 h); "
+            "follow up with `minutes batch status` / `minutes batch collect`",
+        ),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="with --batch: poll until every meeting is done")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="summarize meetings already stored with this content")
+    ] = False,
+    jobs: Annotated[int, typer.Option(min=1, help="meetings summarized at once")] = 8,
 ) -> None:
-    """Turn a meeting transcript into notes: TL;DR, summary, key points, decisions, action items."""
+    """Turn meeting transcripts into notes: TL;DR, summary, key points, decisions, action items.
+
+    Several files or a directory run concurrently within the scheduler's limits, with a table
+    at the end; the exit code is non-zero only when a meeting failed."""
     from minutes.examples import example_path
     from minutes.pipeline.options import PipelineOptions
     from minutes.pipeline.runner import run_pipeline
     from minutes.render import to_markdown
     from minutes.transcripts import load_transcript
 
-    if (path is None) == (example is None):
+    if bool(paths) == (example is not None):
         raise ConfigError("give a transcript PATH or --example NAME (one of them)")
+    path = paths[0] if paths else None
+    if paths and (batch or len(paths) > 1 or paths[0].is_dir()):
+        from minutes.cli_batch import summarize_several
+
+        summarize_several(
+            paths,
+            batch=batch,
+            wait=wait,
+            force=force,
+            jobs=jobs,
+            as_json=output is OutputFormat.json,
+            out_dir=out_file,
+            quotes=quotes,
+            store=store,
+            cache=cache,
+            options_args={
+                "engine": engine,
+                "strategy": strategy,
+                "model": model,
+                "provider": provider,
+                "max_cost": _cost_ceiling(max_cost),
+                "meeting_date": date.date() if date else None,
+                "timezone": timezone,
+            },
+        )
+        return
     if example is not None:
         if example not in EXAMPLES:
             raise ConfigError(
@@ -176,10 +226,7 @@ def summarize(
         title = title or EXAMPLES[example].title
         date = date or dt.datetime.combine(EXAMPLES[example].date, dt.time())
     assert path is not None
-    try:
-        cost_ceiling = Decimal(max_cost) if max_cost is not None else None
-    except InvalidOperation:
-        raise ConfigError(f"--max-cost must be a number of dollars, not {max_cost!r}") from None
+    cost_ceiling = _cost_ceiling(max_cost)
     meeting_date = date.date() if date else None
     transcript = load_transcript(
         path, format=format, title=title, date=meeting_date, timezone=timezone
@@ -248,6 +295,13 @@ def summarize(
     )
 
 
+def _cost_ceiling(max_cost: str | None) -> Decimal | None:
+    try:
+        return Decimal(max_cost) if max_cost is not None else None
+    except InvalidOperation:
+        raise ConfigError(f"--max-cost must be a number of dollars, not {max_cost!r}") from None
+
+
 def main() -> None:
     """Console-script entry point: known errors become one clear line and their exit code."""
     try:
@@ -258,4 +312,4 @@ def main() -> None:
 
 
 # Importing these modules registers their commands on ``app``.
-from minutes import cli_eval, cli_store  # noqa: E402,F401
+from minutes import cli_batch, cli_eval, cli_store  # noqa: E402,F401
