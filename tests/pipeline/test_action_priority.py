@@ -38,7 +38,8 @@ async def test_items_without_a_priority_are_classified_in_one_request(
     make_gateway, fake_server, transcript
 ) -> None:
     fake_server.default_reply = model
-    notes = await run_pipeline(transcript, options=PipelineOptions(), gateway=make_gateway())
+    options = PipelineOptions(classify_action_priorities=True)
+    notes = await run_pipeline(transcript, options=options, gateway=make_gateway())
     assert [a.priority for a in notes.action_items] == ["low", "low"]
     classify = [r for r in fake_server.requests if MARKER in prompt_text(r)]
     assert len(classify) == 1
@@ -52,6 +53,7 @@ async def test_items_with_a_priority_need_no_classification(
     make_gateway, fake_server, transcript
 ) -> None:
     fake_server.default_reply = good_model
-    notes = await run_pipeline(transcript, options=PipelineOptions(), gateway=make_gateway())
+    options = PipelineOptions(classify_action_priorities=True)
+    notes = await run_pipeline(transcript, options=options, gateway=make_gateway())
     assert [a.priority for a in notes.action_items] == ["high", "normal"]
     assert not any(MARKER in prompt_text(r) for r in fake_server.requests)

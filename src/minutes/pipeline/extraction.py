@@ -105,7 +105,7 @@ async def _classify_priorities(
     """Priorities for the items the extraction left without one: small independent calls of
     one prompt, so coalesced (many items per request). An item that gets no valid answer
     keeps "normal" and the stage notes why."""
-    if not which:
+    if not which or not ctx.options.classify_action_priorities:
         return items
     prompt = ctx.prompt("action_item_priority")
 

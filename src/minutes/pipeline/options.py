@@ -32,6 +32,11 @@ class PipelineOptions(BaseModel):
     title: str | None = None
     prompt_versions: dict[str, str] = Field(default_factory=dict)
     meeting_id: str | None = Field(None, description="tags every LLM call of the run")
+    classify_action_priorities: bool = Field(
+        False,
+        description="classify action items the extraction gave no priority, many per request "
+        "(coalesced); off: such items are 'normal'",
+    )
     embed: bool = Field(
         False, description="also embed the TL;DR and key points (for search) when a model can"
     )
