@@ -142,3 +142,48 @@ def test_a_possessive_is_not_a_deadline() -> None:
     assert find_due_phrase("Update the doc with today's decisions") is None
     assert find_due_phrase("Prepare Friday's demo for the board") is None
     assert find_due_phrase("Prepare Friday's demo by Thursday") == "by Thursday"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "phrase", "on_wednesday"),
+    [
+        ("Please prepare the slides by May the second.", "by May the second", "2026-05-02"),
+        ("I'll circulate it by April the eighteenth.", "by April the eighteenth", "2026-04-18"),
+        ("Do it by the thirty-first, I don't want to chase.", "by the thirty-first", "2026-03-31"),
+        ("Demo script by the twentieth, training after.", "by the twentieth", "2026-03-20"),
+        ("Book it for the twenty first of April.", "for the twenty first of April", "2026-04-21"),
+        # the weekday agrees with the 18th of March 2026
+        ("A dry run on Wednesday the eighteenth.", "on Wednesday the eighteenth", "2026-03-18"),
+        ("I'll update the board after this call.", "after this call", "2026-03-11"),
+    ],
+)
+def test_days_of_the_month_in_words(sentence: str, phrase: str, on_wednesday: str) -> None:
+    assert find_due_phrase(sentence) == phrase
+    assert resolve_due_date(phrase, WED) == dt.date.fromisoformat(on_wednesday)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The second quarter looks better.",  # an ordinal, not a day
+        "The third, the agency in Lyon, said yes.",  # no deadline word before it
+        "Let's take the first one.",
+        "We're on the second slide.",
+        "For the first time it worked.",
+    ],
+)
+def test_ordinals_that_are_not_days(sentence: str) -> None:
+    assert find_due_phrase(sentence) is None
+
+
+def test_a_weekday_that_contradicts_the_day_gives_no_date() -> None:
+    # 2026-03-19 is a Thursday, not a Wednesday: neither word is trusted
+    assert resolve_due_date("on Wednesday the nineteenth", WED) is None
+    assert resolve_due_date("on Thursday the nineteenth", WED) == dt.date(2026, 3, 19)
+
+
+def test_a_deadline_word_wins_over_an_earlier_bare_date() -> None:
+    sentence = "I'll write down what we discussed today and share it by next Friday."
+    assert find_due_phrase(sentence) == "by next Friday"
+    # without a deadline word the leftmost still wins
+    assert find_due_phrase("I'll call them tomorrow and again on Friday.") == "tomorrow"

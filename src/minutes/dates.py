@@ -11,6 +11,7 @@ phrase                              resolves to
 ==================================  ==========================================================
 today, tonight, EOD, COB,           ``d``
 this morning/afternoon/evening
+after this call, after the meeting  ``d``
 tomorrow                            ``d + 1``; "day after tomorrow": ``d + 2``
 <weekday>, by/on/before <weekday>,  the first such weekday strictly after ``d`` ("by Friday"
 next <weekday>                      said on a Friday is the following Friday: a deadline of
@@ -30,8 +31,16 @@ end of <month name>                 the last day of that month, this year or nex
 in/within N days/weeks/months       ``d`` + N units; "a couple" = 2, "a few" = 3; business or
                                     working days skip weekends
 a week/two weeks from now/today     ``d`` + that
+(by/on) the 20th, the twentieth     the first such day of the month on or after ``d``
+May the second, 2nd of May, May 2   the first such date on or after ``d`` (this year or next)
+Wednesday the twenty-sixth          the next 26th, if it is a Wednesday; else ``None``
 calendar dates                      dateparser, RELATIVE_BASE = ``d``, prefer the future
 ==================================  ==========================================================
+
+Days of the month may be said in words ("the thirty-first"); alone they need a deadline
+word before them ("by the twentieth"), so that "the second quarter" is no date. When a
+sentence has several phrases, one that starts with a deadline word ("by", "before",
+"until", "due") wins over the others: "what we discussed today … by next Friday".
 
 Anything else ("before the next meeting", "ASAP", "soon", "end of the sprint") resolves to
 ``None``: it is not a date, and a wrong date is worse than none.
@@ -87,6 +96,36 @@ _NUMBER_WORDS: dict[str, int] = {
     "a few": 3,
 }
 
+# Days of the month as said: "the second", "the twenty-sixth", "thirty first".
+_ORDINAL_UNITS: dict[str, int] = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+}
+ORDINAL_WORDS: dict[str, int] = dict(_ORDINAL_UNITS)
+ORDINAL_WORDS |= {
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "thirtieth": 30,
+}
+ORDINAL_WORDS |= {f"twenty-{w}": 20 + n for w, n in _ORDINAL_UNITS.items()}
+ORDINAL_WORDS |= {"thirty-first": 31}
+
 # --- finding the phrase ------------------------------------------------------------------
 
 _WD = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -100,6 +139,16 @@ _NUM = (
     r"|(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few)"
 )
 _ORD = r"(?:st|nd|rd|th)"
+# A day of the month: "3rd", "3", "third", "twenty-sixth", "twenty sixth".
+_ORD_WORD = (
+    r"(?:(?:(?:twenty|thirty)[\s-]+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth"
+    r"|ninth)|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth"
+    r"|eighteenth|nineteenth|twentieth|thirtieth)"
+)
+_DAY = rf"(?:\d{{1,2}}{_ORD}?|{_ORD_WORD})"
+# "on the twentieth" ends there: not "the second quarter", "the first one".
+_DAY_ALONE = rf"(?:\d{{1,2}}{_ORD}|{_ORD_WORD})(?![\w-]|\s+(?!of\s+{_MON})[a-z])"
+_DEADLINE_PREP = r"(?:by|before|until|till|til|on|for|due)\s+"
 _PART_OF_DAY = r"(?:\s+(?:morning|afternoon|evening|night|noon|lunchtime|midday))?"
 
 # Ordered from most to least specific; the longest match at the leftmost position wins.
@@ -120,16 +169,24 @@ _DUE_PATTERNS: list[str] = [
     # in two weeks, within a few days, a week from now
     rf"(?:in|within)\s+(?:the\s+next\s+)?{_NUM}\s+(?:business\s+|working\s+)?(?:day|week|month)s?",
     rf"{_NUM}\s+(?:day|week|month)s?\s+from\s+(?:now|today)",
-    # calendar dates: March 3rd, 3 March, the 3rd of March, the 20th, 2026-03-20, 3/20
-    rf"{_PREP}{_MON}\.?\s+\d{{1,2}}{_ORD}?\b(?:,?\s+\d{{4}})?",
-    rf"{_PREP}(?:the\s+)?\d{{1,2}}{_ORD}?\s+(?:of\s+)?{_MON}\b(?:,?\s+\d{{4}})?",
-    rf"{_PREP}the\s+\d{{1,2}}{_ORD}\b",
+    # calendar dates: March 3rd, May the second, 3 March, the 3rd of March, the 20th,
+    # Wednesday the twenty-sixth, by the thirty-first, 2026-03-20, 3/20
+    rf"{_PREP}{_MON}\.?\s+(?:the\s+)?{_DAY}\b(?:,?\s+\d{{4}})?",
+    rf"{_PREP}(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MON}\b(?:,?\s+\d{{4}})?",
+    rf"{_PREP}(?:{_WD}\s+)?the\s+\d{{1,2}}{_ORD}\b",
+    rf"{_PREP}{_WD}\s+the\s+{_ORD_WORD}\b",
+    rf"{_DEADLINE_PREP}the\s+{_DAY_ALONE}",
+    # "after this call": the meeting day
+    r"(?:right\s+)?after\s+(?:this|the)\s+(?:call|meeting)\b",
     rf"{_PREP}\d{{4}}-\d{{2}}-\d{{2}}\b",
     rf"{_PREP}\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b",
 ]
 # A possessive is no deadline: "today's decisions", "Friday's demo".
 _NOT_POSSESSIVE = r"(?!['’]s\b)"
 _DUE_RE = [re.compile(rf"\b{p}{_NOT_POSSESSIVE}", re.IGNORECASE) for p in _DUE_PATTERNS]
+_DEADLINE_START = re.compile(
+    r"(?:by|before|until|till|til|due|no\s+later\s+than|at\s+the\s+latest)\b", re.IGNORECASE
+)
 
 
 def find_due_phrase(text: str) -> str | None:
@@ -141,17 +198,19 @@ def find_due_phrase(text: str) -> str | None:
     """
     if not text:
         return None
-    best: tuple[int, int] | None = None
+    best: tuple[bool, int, int] | None = None
     for pattern in _DUE_RE:
         for m in pattern.finditer(text):
-            span = (m.start(), m.end())
-            # Leftmost wins; on a tie the longer match ("by the end of the week" over "week").
-            if best is None or (span[0], -span[1]) < (best[0], -best[1]):
-                best = span
+            # A phrase that says it is a deadline ("by next Friday") wins over one that may
+            # only say when something happened ("what we discussed today … by next Friday");
+            # then the leftmost; on a tie the longer ("by the end of the week" over "week").
+            key = (not _DEADLINE_START.match(m.group(0)), m.start(), -m.end())
+            if best is None or key < best:
+                best = key
             break
     if best is None:
         return None
-    return text[best[0] : best[1]].strip()
+    return text[best[1] : -best[2]].strip()
 
 
 # --- resolving it ------------------------------------------------------------------------
@@ -197,6 +256,14 @@ def _next_day_of_month(day: dt.date, n: int) -> dt.date | None:
     return None
 
 
+def _next_month_day(day: dt.date, month: int, n: int) -> dt.date | None:
+    """The first ``month``/``n`` on or after ``day`` (this year or next); ``None`` if none."""
+    for year in (day.year, day.year + 1):
+        if n <= calendar.monthrange(year, month)[1] and dt.date(year, month, n) >= day:
+            return dt.date(year, month, n)
+    return None
+
+
 def _add_business_days(day: dt.date, n: int) -> dt.date:
     while n > 0:
         day += dt.timedelta(days=1)
@@ -212,6 +279,12 @@ def _number(word: str) -> int | None:
     return _NUMBER_WORDS.get(word)
 
 
+_ORDINAL_RE = re.compile(
+    r"\b(?:"
+    + "|".join(sorted((w.replace("-", "[ -]") for w in ORDINAL_WORDS), key=len, reverse=True))
+    + r")\b"
+)
+
 _LEADING_PREP = re.compile(
     r"^(?:(?:at\s+the\s+latest\s+)?by|before|until|till|til|on|for|due(?:\s+(?:by|on))?"
     r"|no\s+later\s+than)\s+",
@@ -223,6 +296,8 @@ def _normalise(phrase: str) -> tuple[str, bool]:
     """Lower-case, unpunctuated phrase without its preposition; and whether it said "by"."""
     text = re.sub(r"[^\w/\- ]+", " ", phrase.lower())
     text = re.sub(r"\s+", " ", text).strip()
+    # "the twenty-sixth" → "the 26th", which the rules below read.
+    text = _ORDINAL_RE.sub(lambda m: f"{ORDINAL_WORDS[m.group(0).replace(' ', '-')]}th", text)
     m = _LEADING_PREP.match(text)
     by = bool(m and m.group(0).strip() in {"by", "before", "until", "till", "til"})
     if m:
@@ -301,10 +376,29 @@ def _resolve_rules(text: str, by: bool, d: dt.date) -> dt.date | None:
     if text in {"end of next year", "next year"}:
         return dt.date(d.year + 1, 12, 31)
 
+    if re.fullmatch(r"(?:right )?after (?:this|the) (?:call|meeting)", text):
+        return d
+
     # "the 20th": the next 20th on or after the meeting day (dateparser reads "5th" as May).
     m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", text)
     if m:
         return _next_day_of_month(d, int(m.group(1)))
+    # "Wednesday the 26th": that day of the month, if it is that weekday; else the words
+    # contradict each other and neither is trusted.
+    m = re.fullmatch(r"(\w+) (?:the )?(\d{1,2})(?:st|nd|rd|th)", text)
+    if m and (weekday := _weekday_of(m.group(1))) is not None:
+        day = _next_day_of_month(d, int(m.group(2)))
+        return day if day is not None and day.weekday() == weekday else None
+    # "May the 2nd", "2nd of May", "May 2": the next such day on or after the meeting day.
+    m = re.fullmatch(r"(\w+) (?:the )?(\d{1,2})(?:st|nd|rd|th)?", text) or re.fullmatch(
+        r"(\d{1,2})(?:st|nd|rd|th)? (?:of )?(\w+)", text
+    )
+    if m:
+        month_word, day_word = (
+            (m.group(1), m.group(2)) if m.group(1) in MONTHS else (m.group(2), m.group(1))
+        )
+        if month_word in MONTHS:
+            return _next_month_day(d, MONTHS[month_word], int(day_word))
 
     m = re.fullmatch(r"end of (\w+)", text)
     if m and m.group(1) in MONTHS:
@@ -387,6 +481,9 @@ def resolve_due_date(
             return None
         if re.fullmatch(r"(?:the )?\d+(?:st|nd|rd|th)", text):
             return None  # a day of the month the rules could not place ("the 45th")
+        m = re.fullmatch(r"(\w+) (?:the )?\d+(?:st|nd|rd|th)", text)
+        if m and _weekday_of(m.group(1)) is not None:
+            return None  # "Thursday the 26th" when the 26th is no Thursday
         return _dateparser_date(text, meeting_date, _timezone_name(timezone))
     except Exception:  # the fallback engine must never fail on words
         logger.debug("could not resolve due date %r", phrase, exc_info=True)
