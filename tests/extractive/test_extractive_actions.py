@@ -77,6 +77,27 @@ def test_distractors_are_not_items(planning: Transcript) -> None:
         "I won't send it.",
         "If I'll have time I will look into it.",
         "They think, ah, I'll buy a new one.",
+        # a vocative that opens no imperative
+        "Ann, I want the tagging done this quarter.",
+        "Ann, hiring first.",
+        "Ann, is that something we can do this week?",
+        "So, Ann, in your email you mentioned that dispatch is manual today.",
+        "Agreed, that's learnable in a few weeks.",  # "Agreed" is nobody's name
+        "Never have to change a battery again.",  # nor is "Never"
+        # a bare imperative needs a deadline or a name; a noun that looks like a verb is none
+        "Check the numbers again.",
+        "Test isolation goes into sprint fifteen by Friday.",
+        # "you'll" with nobody named is generic
+        "You'll find the link on the desktop.",
+        # asked for only if something happens; a purpose; a verb without an object
+        "Please tell me directly if the timeout fix doesn't work tomorrow.",
+        "Let's save this so I can e-mail it to you.",
+        "I'll confirm once I know which modules you need.",
+        "I should have left the broker section out.",
+        "I can find my remote without looking for it.",
+        # the meeting itself
+        "Olivia was on call, so I'll ask her to walk us through the timeline first.",
+        "Let me open the file.",
     ],
 )
 def test_no_false_positives(make_transcript: MakeTranscript, sentence: str) -> None:
@@ -95,6 +116,41 @@ SHAPES = [
     ("Action item for Bob: renew the TLS certificate.", "Renew the TLS certificate", "Bob Ray"),
     ("I'm going to be sending the invoices out.", "Send the invoices out", "Ann Lee"),
     ("Kate and Dave will be producing a model.", "Produce a model", "Kate and Dave"),
+    ("Bob, go ahead and raise the timeout today.", "Raise the timeout", "Bob Ray"),
+    ("And Bob, you'll build the monthly report.", "Build the monthly report", "Bob Ray"),
+    ("I'll have the demo script ready by Friday.", "Have the demo script ready", "Ann Lee"),
+    (
+        "I'll let Priya know which reviews are pending.",
+        "Let Priya know which reviews are pending",
+        "Ann Lee",
+    ),
+    (
+        "Bob, please open a ticket for the translations.",
+        "Open a ticket for the translations",
+        "Bob Ray",
+    ),
+    (
+        "I can raise the timeout for your account tonight.",
+        "Raise the timeout for your account",
+        "Ann Lee",
+    ),
+    (
+        "I'll put both dates in the release calendar.",
+        "Put both dates in the release calendar",
+        "Ann Lee",
+    ),
+    (
+        "I'll run a training session for the sales team.",
+        "Run a training session for the sales team",
+        "Ann Lee",
+    ),
+    (
+        "I'll get the announcement reviewed by marketing.",
+        "Get the announcement reviewed by marketing",
+        "Ann Lee",
+    ),
+    # a bare imperative with a deadline goes to the one it answers
+    ("Sure, send Paul your list by the end of the month.", "Send Paul your list", "Bob Ray"),
 ]
 
 
@@ -105,6 +161,13 @@ def test_shapes(
     t = make_transcript(("Bob Ray", "Let's start."), ("Ann Lee", sentence))
     items = extract_action_items(t)
     assert [(a.task, a.assignee) for a in items] == [(task, assignee)]
+
+
+def test_let_me_ask_followed_by_the_question_is_no_task(make_transcript: MakeTranscript) -> None:
+    t = make_transcript(("Greg", "Let me ask about cost. How is this priced?"), ("Jo", "Sure."))
+    assert extract_action_items(t) == []
+    t = make_transcript(("Greg", "Let me ask the legal team about it."), ("Jo", "Great."))
+    assert [a.task for a in extract_action_items(t)] == ["Ask the legal team about it"]
 
 
 def test_request_goes_to_who_says_yes(make_transcript: MakeTranscript) -> None:

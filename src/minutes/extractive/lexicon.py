@@ -20,7 +20,9 @@ TASK_VERBS: frozenset[str] = frozenset(
     summarise summarize present produce deliver provide sign approve escalate invite
     reserve renew cancel rewrite refactor benchmark measure analyse analyze evaluate
     compare choose pick source price quote hire interview train onboard backup restore
-    monitor track chase remind notify inform tell brief demo record""".split()  # noqa: SIM905
+    monitor track chase remind notify inform tell brief demo record add upgrade raise
+    restructure shorten own announce pull quarantine pilot enable disable remove rename
+    restart finish open fill reply respond assign""".split()  # noqa: SIM905
 )
 
 # Verbs that are tasks only with the right particle or object; checked on what follows.
@@ -33,7 +35,9 @@ PARTICLES: dict[str, re.Pattern[str]] = {
         "come": r"^up with\b",
         "take": r"^(?:care|a look|on|over|the lead|ownership|charge"
         r"|the (?!minutes|notes|take|next|floor)\w+)\b",
-        "put": r"^(?:(?:it|that|this|them|something|\w+ \w+) )?(?:together|up|out)\b",
+        "put": r"^(?:(?:it|that|this|them|something|\w+ \w+) )?(?:together|up|out)\b"
+        r"|^(?:\S+ ){1,4}(?:in|on|into) (?:the|our|your) (?:\w+ )?(?:calendar|board|agenda|doc"
+        r"|document|tracker|backlog|wiki|channel|ticket|sprint|invite|plan)\b",
         "set": r"^up\b",
         "follow": r"^up\b",
         "work": r"^(?:on|out)\b",
@@ -43,11 +47,15 @@ PARTICLES: dict[str, re.Pattern[str]] = {
         "read": r"^(?:up|through the)\b",
         "type": r"^up\b",
         "clean": r"^up\b",
-        "get": r"^(?:back|in touch|hold|it done|that done|this done|a quote|the \w+ to)\b",
+        "get": r"^(?:back|in touch|hold|(?:it|that|this|them|the \w+) (?:done|down|out|live"
+        r"|ready|sorted|to|\w+ed)|(?:a|an|the) (?:\w+ )?(?:quote|quotes|estimate|copy|sign-off"
+        r"|approval|list|numbers|figures|data))\b",
         "do": r"^(?:the|a|an|some|my|our|your|his|her|their) (?!(?:bit|little|quick|next|notes|"
         r"minutes|presentation|first one|same)\b)",
         "write": r"^(?:up|a|an|the|some|it up|that up|them up|to)\b",
-        "run": r"^(?:it by|that by|this by|the \w+ by)\b",
+        "run": r"^(?:it by|that by|this by|the \w+ by)\b|^(?:a|an|the|some) (?:\w+ )?(?:session"
+        r"|workshop|training|tests?|checks?|survey|demo|review|report|query|job|pilot|migration"
+        r"|script|experiment|analysis|retro|walkthrough)\b",
         "make": r"^(?:sure|a|an|the|some|copies|changes|minutes|notes)\b",
         "present": r"^(?:it|that|this|the|our|my)\b.*\b(?:next (?:meeting|time|week)|tomorrow)\b",
         "tell": r"^(?:the|everyone|everybody|them|him|her)\b",
@@ -55,6 +63,16 @@ PARTICLES: dict[str, re.Pattern[str]] = {
         "bring": r"^(?:it|that|this|them|the|a|some)\b.*\b(?:next|tomorrow|to the)\b",
         "call": r"^(?:the|them|him|her|back|a)\b",
         "record": r"^(?:the|a)\b",
+        # "open the file" / "open it up" narrate a screen; a ticket or an account is work
+        "open": r"^(?:a|an|the|another|one)\s+(?:\w+\s+)?(?:ticket|issue|bug|pull request|pr"
+        r"|merge request|account|case|incident|request|thread|discussion|position|role)\b",
+        "raise": r"^(?:it|that|the|a|an|our)\b(?!.*\b(?:hand|question|point|concern)s?\b)",
+        "pull": r"^(?!up\b|out\b)(?:the|a|an|our|last|this|[\w]+['’]s)\b",
+        "own": r"^(?:the|a|an|this|that|it)\b",
+        "add": r"^(?:the|a|an|it|that|this|them|some|another|our|\w+ to the)\b"
+        r"(?!.*\bslides?\b)",
+        "fill": r"^(?:in|out)\b",
+        "finish": r"^(?:it|that|this|the|a|an|my|our|off)\b",
     }.items()
 }
 
@@ -63,13 +81,15 @@ NEVER_TASKS: frozenset[str] = frozenset(
     """be say admit bet guess think see assume agree suppose hope wonder imagine mean
     believe like love want know stop shut pass hand give start begin move go continue
     skip repeat explain show draw introduce sum wrap answer wait leave try keep
-    let turn switch open close click scroll press use have""".split()  # noqa: SIM905
+    let turn switch close click scroll press use have""".split()  # noqa: SIM905
 )
 
-# Phrases that place the words inside the meeting ("let me do that right now").
+# Phrases that place the words inside the meeting ("let me do that right now", "I'll ask
+# her to walk us through the timeline").
 IN_MEETING = re.compile(
     r"\b(?:right now|on the (?:white)?board|on the screen|next slide|this slide|"
-    r"(?:this|the) board|in this meeting|for a second|for a moment|for a sec)\b",
+    r"(?:this|the) board|in this meeting|for a second|for a moment|for a sec"
+    r"|walk (?:us|you all|everyone) through)\b",
     re.IGNORECASE,
 )
 
@@ -92,6 +112,12 @@ AFFIRMATIONS = re.compile(
     r"definitely|certainly|agreed|i agree|fine|right|sounds good|sounds great|good idea|"
     r"great|perfect|exactly|i can|i will|i'll|i could|can do|consider it done|on it|"
     r"that works|works for me|mm-hmm|uh-huh|alright|all right)\b",
+    re.IGNORECASE,
+)
+# A plain yes, without a commitment of its own ("Sure.", "Yes, that works.").
+YES = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|ok|okay|'kay|will do|no problem|of course|absolutely|"
+    r"definitely|certainly|fine|can do|on it|alright|all right|happy to|deal)\b",
     re.IGNORECASE,
 )
 DISSENT = re.compile(r"\b(?:but|no|not|don't|disagree|however|although)\b", re.IGNORECASE)

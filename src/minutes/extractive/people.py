@@ -19,7 +19,10 @@ _NOT_NAMES: frozenset[str] = frozenset(
     Otherwise Like Cool Fine Perfect Definitely Absolutely Exactly Obviously Hopefully
     Something Nothing Everything Anything Another Other Others Most Some Many Few Any Every
     Such Either Neither Mine Ours Theirs Yours Nobody's Somebody's Anyway Still Even Though
-    Although Unless Until While Whether Meanwhile Instead Perhaps Probably Really Sorry""".split()  # noqa: SIM905
+    Although Unless Until While Whether Meanwhile Instead Perhaps Probably Really Sorry
+    Agreed Deal Done Noted Correct Indeed Fair True Same Plus Nice Hey Hi Hello Wait
+    Congrats Congratulations Understood Alright Never Always Often Sometimes Usually
+    Later Soon Only Not Nor Yet""".split()  # noqa: SIM905
 )
 
 NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
