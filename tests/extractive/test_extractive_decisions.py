@@ -97,3 +97,143 @@ def test_anaphoric_decision_quotes_what_it_refers_to(make_transcript: MakeTransc
 def test_no_speaker(make_transcript: MakeTranscript) -> None:
     (d,) = extract_decisions(make_transcript((None, "We agreed on a hard launch date.")))
     assert d.decided_by == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "decision"),
+    [
+        # a plan with a choice verb
+        (
+            "Let's approve twenty-five now for the launch.",
+            "Let's approve twenty-five now for the launch.",
+        ),
+        (
+            "We'll cut the seats down to thirty at renewal.",
+            "We'll cut the seats down to thirty at renewal.",
+        ),
+        (
+            "Let's not expand the scope of the onboarding work.",
+            "Let's not expand the scope of the onboarding work.",
+        ),
+        (
+            "Let's say the migration runs in production on Thursday.",
+            "Let's say the migration runs in production on Thursday.",
+        ),
+        ("Alright, let's keep it central.", "Let's keep it central."),
+        # a concluding word, then where something goes
+        (
+            "Okay, the two remaining roles stay in the second-quarter budget.",
+            "The two remaining roles stay in the second-quarter budget.",
+        ),
+        (
+            "So, decided: at-least-once delivery and a shared dedup library.",
+            "Decided: at-least-once delivery and a shared dedup library.",
+        ),
+        ("Agreed, read-only for the pilot.", "Read-only for the pilot."),
+    ],
+)
+def test_decisions_without_decision_words(
+    make_transcript: MakeTranscript, sentence: str, decision: str
+) -> None:
+    t = make_transcript(("Bob", "Hm."), ("Ann", sentence))
+    assert [d.decision for d in extract_decisions(t)] == [decision]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the meeting itself
+        "Let's see what we have here.",
+        "Let's have a look at the budget.",
+        "We'll have the presentation first.",
+        "Let's move on to the next slide.",
+        "Let's not worry about that for now.",
+        "So we can move to the last part of the meeting.",
+        # a hedge, a relative clause, an unnamed "it", a condition
+        "Let's say an average size.",
+        "Let's say Thursday at two, I'll send the invite.",
+        "We'll combine everything later.",
+        "This is the tool we are going to use during the project.",
+        "We'll use it for the business case for Martin too.",
+        "If it works, we'll cut the price.",
+        "I think it is.",
+        "I think it's going to go to Mike.",
+        # an earlier meeting's decision, a suggestion
+        "We decided last month that workspaces stay in the team plan.",
+        "We've already decided that we're going with the cheap chip.",
+        "I'd suggest we spend time on your process, and we agree on next steps at the end.",
+        # an agreement that names no choice
+        "Agreed, that's cheap and helpful.",
+    ],
+)
+def test_not_decisions_without_decision_words(
+    make_transcript: MakeTranscript, sentence: str
+) -> None:
+    t = make_transcript(("Bob", "Hm."), ("Ann", sentence))
+    assert extract_decisions(t) == []
+
+
+def test_a_settlement_is_about_the_proposal_before(make_transcript: MakeTranscript) -> None:
+    t = make_transcript(
+        ("Maya", "So the order of migration is orders, accounts, payments, with two weeks each."),
+        ("Maya", "Any objections?"),
+        ("Priya", "No."),
+        ("Farah", "None."),
+        ("Maya", "Then that's agreed. Tom, when could orders start?"),
+    )
+    (d,) = extract_decisions(t)
+    assert "order of migration is orders, accounts, payments" in d.decision
+    assert [s.segment for s in d.sources] == [0, 4]
+
+
+def test_a_settlement_followed_by_its_summary(make_transcript: MakeTranscript) -> None:
+    t = make_transcript(
+        ("Marco", "Agreed."),
+        ("Rachel", "Great, that's decided then. Two roles for the beta."),
+    )
+    (d,) = extract_decisions(t)
+    assert "Two roles for the beta" in d.decision
+
+
+def test_a_plan_about_it_takes_what_the_speaker_says_next(make_transcript: MakeTranscript) -> None:
+    t = make_transcript(
+        ("Rachel", "We now have the in-app banner Jonas proposed."),
+        ("Laura", "Then let's use it. The banner goes on for all accounts on launch day."),
+    )
+    (d,) = extract_decisions(t)
+    assert "banner goes on for all accounts on launch day" in d.decision
+
+
+def test_x_it_is(make_transcript: MakeTranscript) -> None:
+    t = make_transcript(
+        ("Zoe", "The tenth clashes with the partner conference, so I'd go for the eighth."),
+        ("Laura", "The eighth it is."),
+    )
+    (d,) = extract_decisions(t)
+    assert d.decision.startswith("The eighth it is")
+    assert "go for the eighth" in d.decision
+
+
+def test_an_explicitly_agreed_proposal(make_transcript: MakeTranscript) -> None:
+    t = make_transcript(
+        ("Chloe", "I'd like a checkout component on the status page for outages."),
+        ("Raj", "Agreed, that's cheap and helpful."),
+    )
+    (d,) = extract_decisions(t)
+    assert d.decision == "I'd like a checkout component on the status page for outages."
+    assert d.decided_by == ["Chloe", "Raj"]
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        # a bare "yeah" keeps the talk going; it agrees to nothing in particular
+        (("Chloe", "I'd like a checkout component on the status page."), ("Raj", "Yeah.")),
+        # an explicit yes to a statement that proposes nothing
+        (("Victor", "The concepts carry over to Postgres easily."), ("Grace", "Agreed.")),
+    ],
+)
+def test_not_agreed_proposals(
+    make_transcript: MakeTranscript, turns: tuple[tuple[str, str], ...]
+) -> None:
+    assert extract_decisions(make_transcript(*turns)) == []
