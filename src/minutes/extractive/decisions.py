@@ -416,6 +416,8 @@ def _agreed_proposal(
 ) -> tuple[str, list[Sentence], int] | None:
     """A proposal that another speaker answers with an explicit yes, said at the start of
     their turn: the proposer's last proposing sentence (and the one after it)."""
+    if not s.speaker or not _EXPLICIT_YES.match(s.clean):
+        return None
     start = _turn_start(sentences, s)
     opens = start == s.position or (
         start == s.position - 1 and _ACK.match(sentences[start].plain)  # "Okay. Let's do it."
