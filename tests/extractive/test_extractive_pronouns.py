@@ -73,7 +73,14 @@ def test_resolved(task: str, before: list[tuple[str, str]], expected: str) -> No
         # the sentence refers to the thing by a pronoun itself: it is named further back
         ("Change it", [("Lukas", "I want to raise it and add a fifteen minute condition.")]),
         # too far back: two turns ago
-        ("Send it to Bob", [("Cleo", "The report is ready."), ("Dan", "Good."), ("Eve", "Yes.")]),
+        (
+            "Send it to Bob",
+            [
+                ("Cleo", "The report is ready."),
+                ("Dan", "I think so too, honestly."),
+                ("Eve", "Sure, makes sense to me."),
+            ],
+        ),
         ("Send the report", [("Ann", "The report is ready.")]),  # no pronoun to resolve
     ],
 )
@@ -90,3 +97,21 @@ def test_demonstrative_takes_the_longer_phrase_with_the_same_head() -> None:
     assert resolve_demonstrative("Look into that invoice", before, "Julia") is None
     short = _said(("Ahmed", "The ticket took nine hours."))
     assert resolve_demonstrative("Look into that ticket", short, "Julia") is None
+
+
+def test_look_into_that_after_a_question_is_the_question() -> None:
+    before = _said(
+        ("Cleo", "Should we stick to having television buttons only?"),
+        ("Dan", "Mm."),  # a backchannel is no turn between them
+        ("Ann", "It's a good question."),
+    )
+    assert resolve("Look into that", before, "Ann") == (
+        "Look into: Should we stick to having television buttons only?"
+    )
+    # a verb that does not investigate takes no question
+    assert resolve("Send it", before, "Ann") is None
+
+
+def test_a_phrase_earlier_in_the_same_sentence() -> None:
+    said_before = "I haven't got an agenda yet, um"
+    assert resolve("Put that together", [], "Ann", said_before) == "Put an agenda together"

@@ -259,3 +259,12 @@ def test_a_recap_line_without_an_item_is_one(make_transcript: MakeTranscript) ->
         ("Sam Taylor", "Chloe, the customer message template by Friday."),
     )
     assert _got(items) == [("The customer message template", "Chloe Martin", dt.date(2026, 3, 13))]
+
+
+def test_an_unresolved_request_keeps_the_whole_request(make_transcript: MakeTranscript) -> None:
+    items = _items(
+        make_transcript,
+        ("Lukas Weber", "Right."),
+        ("Maya Chen", "Lukas, go ahead and change it today."),
+    )
+    assert [a.task for a in items] == ["Go ahead and change it"]

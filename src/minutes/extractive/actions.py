@@ -181,6 +181,8 @@ _WHO = re.compile(
 _NO_OBJECT = re.compile(r"^(?:once|when|if|after|as soon as|whether)\b", re.IGNORECASE)
 _MAX_TASK_WORDS = 18
 _MAX_SAID_WORDS = 25
+# "Lukas, go ahead…": the addressee opening a request.
+_VOCATIVE_START = re.compile(r"^[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?,\s*")
 # "…the doc, Priya?": the addressee is the assignee, not part of the task.
 _VOCATIVE_END = re.compile(r",\s*[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*[?.!]?\s*$")
 # Where one sentence holds two commitments: "…, and Rachel, could you…", "…and I'll…",
@@ -733,7 +735,7 @@ def extract_action_items(
                     found.set_due(last, spill)
                 last = None
                 continue
-            last = _record(found, finder, s, m, due_phrase)
+            last = _record(found, finder, s, m, due_phrase, c.text)
     # Merging can make a new near-duplicate ("add the component to the status page" grows
     # into the recap's longer text, which then contains "add the checkout component"):
     # merge until nothing changes.
@@ -773,7 +775,12 @@ def _first_task(finder: _Finder, c: _Clause) -> tuple[_Match | None, str | None]
 
 
 def _record(
-    found: _Items, finder: _Finder, s: Sentence, m: _Match, due_phrase: str | None
+    found: _Items,
+    finder: _Finder,
+    s: Sentence,
+    m: _Match,
+    due_phrase: str | None,
+    clause: str = "",
 ) -> int | None:
     """Add the item of match ``m``, or merge it into the one it replies to, continues or
     recaps; the index of the item it went to, if any."""
@@ -806,14 +813,15 @@ def _record(
     if named := pronouns.resolve_demonstrative(task, before, s.speaker):
         task, vague = named, _is_vague(named)
     if vague:
-        resolved = pronouns.resolve(task, before, s.speaker)
+        said_before = clause[: clause.find(m.rest)] if m.rest and m.rest in clause else ""
+        resolved = pronouns.resolve(task, before, s.speaker, said_before)
         if resolved is not None:
             task, vague = resolved, False
-        elif (
-            pronouns.VAGUE_TASK.fullmatch(task)
-            and not pronouns.VAGUE_TASK.match(task).group("rest").strip()
-        ):
+        elif (bare := pronouns.VAGUE_TASK.fullmatch(task)) and not bare.group("rest").strip():
+            # nothing reliable to point to: the request as said, not two words
             said = _as_said(m.rest, due_phrase)
+            if len(said.split()) <= len(task.split()) + 1 and m.kind != "first":
+                said = _as_said(_VOCATIVE_START.sub("", clause), due_phrase)
             task = said if len(said.split()) > len(task.split()) else task
     due = found.due(due_phrase)
     found.add(

@@ -28,7 +28,8 @@ from minutes.extractive.sentences import Sentence
 
 # "Do it", "Set that up with her", "Send it to Zoe", "Write it up as a proposal".
 VAGUE_TASK = re.compile(
-    r"^(?P<verb>[\w'-]+)(?P<p1> (?:up|out|down|over|back|through|off|with|to|about|on|for))?"
+    r"^(?P<verb>[\w'-]+)(?P<p1> (?:up|out|down|over|back|through|off|with|to|about|on|for|into"
+    r"|at))?"
     r" (?P<pron>it|that|this|them|those)\b(?P<p2> (?:up|out|down|over|back|through|off)\b)?"
     r"(?P<rest>.*)$",
     re.IGNORECASE,
@@ -50,7 +51,7 @@ _NP_STOP = frozenset(
     might must 's 're 've 'll 'd to by with at on into onto about after before every each per
     until since during via per without within ready done available there here too also
     just still now today tomorrow tonight yesterday either anyway though right okay yeah
-    please instead not n't""".split()  # noqa: SIM905
+    please instead not n't yet already again anymore""".split()  # noqa: SIM905
 )
 # These keep a phrase going ("the agency in Lyon", "a copy of production data", "the
 # customer from the beta", "a proposal for the query plan check"); the words above end it.
@@ -205,11 +206,15 @@ def _verb_phrase(text: str) -> str | None:
     return None
 
 
-def resolve(task: str, before: Sequence[Sentence], speaker: str | None) -> str | None:
+def resolve(
+    task: str, before: Sequence[Sentence], speaker: str | None, said_before: str = ""
+) -> str | None:
     """``task`` with its pronoun replaced by what it points to, or ``None``.
 
     ``before`` are the sentences said just before the task's own sentence, in transcript
     order; the nearest are tried first, and only the last few are looked at.
+    ``said_before`` are the words of the task's own sentence before it ("I haven't got an
+    agenda yet, I'll put that together"), tried first for a noun phrase.
     """
     m = VAGUE_TASK.match(task)
     if m is None:
@@ -226,16 +231,26 @@ def resolve(task: str, before: Sequence[Sentence], speaker: str | None) -> str |
                 return _capitalise(vp if have_done else f"{vp}{rest}")
         if have_done:
             return None
-    for s in reversed(_this_and_previous_turn(window, speaker)):
-        if s.is_question and s.speaker == speaker:
-            continue  # one's own question is rarely what one then does
-        if np := _best_np(s.clean, pronoun):
-            np = _lower_determiner(np)
-            verb_part = f"{verb} {particle}".strip()
-            return _capitalise(f"{verb_part} {np}{rest}")
+    turns = _this_and_previous_turn(window, speaker)
+    verb_part = f"{verb} {particle}".strip()
+    # "Should we stick to TV buttons?" … "I'll look into that.": the question is the task
+    if lemma(verb) in _INVESTIGATE and pronoun in {"that", "it", "this"}:
+        for s in reversed(turns):
+            if s.is_question and s.speaker != speaker and len(s.content_words) >= 3:
+                return _capitalise(f"{verb_part}{rest}: {s.clean}")
+    texts = [said_before] if len(said_before.split()) >= 3 else []
+    texts += [s.clean for s in reversed(turns) if not (s.is_question and s.speaker == speaker)]
+    for text in texts:
+        # one's own question is rarely what one then does: those are skipped
+        if np := _best_np(text, pronoun):
+            return _capitalise(f"{verb_part} {_lower_determiner(np)}{rest}")
     return None
 
 
+# Verbs whose "that" may be a question someone just asked.
+_INVESTIGATE = frozenset(
+    "look check find investigate research ask figure confirm verify explore".split()  # noqa: SIM905
+)
 _DEMONSTRATIVE = re.compile(r"\b(?:that|this|those|these) (?P<head>[a-z][\w-]+)\b")
 
 
@@ -272,6 +287,9 @@ def _this_and_previous_turn(before: list[Sentence], speaker: str | None) -> list
     start = len(before)
     current = speaker
     for i in range(len(before) - 1, -1, -1):
+        if not before[i].content_words and len(before[i].words) <= 2:
+            start = i  # "Mm.", "Um.": a backchannel is no turn of its own
+            continue
         if before[i].speaker != current:
             turns += 1
             current = before[i].speaker
