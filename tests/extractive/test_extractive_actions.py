@@ -95,6 +95,9 @@ def test_distractors_are_not_items(planning: Transcript) -> None:
         "I'll confirm once I know which modules you need.",
         "I should have left the broker section out.",
         "I can find my remote without looking for it.",
+        # narration of what was done
+        "Yesterday I sent the deck to Bob.",
+        "I was going to send the deck but I didn't.",
         # the meeting itself
         "Olivia was on call, so I'll ask her to walk us through the timeline first.",
         "Let me open the file.",
