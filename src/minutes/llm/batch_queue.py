@@ -38,7 +38,7 @@ from minutes.llm.batch import (
     rebuild_error,
     request_params,
 )
-from minutes.llm.calls import AttemptRecord, CallFn, ModelCall, ModelReply, Usage
+from minutes.llm.calls import CallFn, ModelCall, ModelReply, Usage
 from minutes.llm.cost import price
 from minutes.llm.registry import Registry
 from minutes.store import batches as repo
@@ -134,14 +134,7 @@ class BatchQueue:
         ok = state.status == "succeeded"
         cost = from_micros(state.cost_micros)
         call.attempts.append(
-            AttemptRecord(
-                at=dt.datetime.now(dt.UTC),
-                task=call.request.task,
-                prompt_name=call.request.prompt_name,
-                prompt_version=call.request.prompt_version,
-                meeting_id=call.request.meeting_id,
-                provider=entry.provider,
-                model=entry.name,
+            call.attempt_record(
                 input_tokens=state.input_tokens,
                 output_tokens=state.output_tokens,
                 cached_tokens=state.cached_tokens,

@@ -32,7 +32,6 @@ from langchain_core.embeddings import Embeddings
 
 from minutes.config import CacheSettings
 from minutes.llm.calls import (
-    AttemptRecord,
     CacheKind,
     CallFn,
     ModelCall,
@@ -228,14 +227,8 @@ class _CacheLayer:
 
     def _hit(self, call: ModelCall, hit: CachedReply, started: float) -> ModelReply:
         latency = (self._clock() - started) * 1000
-        record = AttemptRecord(
+        record = call.attempt_record(
             at=utcnow(),
-            task=call.request.task,
-            prompt_name=call.request.prompt_name,
-            prompt_version=call.request.prompt_version,
-            meeting_id=call.request.meeting_id,
-            provider=call.entry.provider,
-            model=call.entry.name,
             cost_usd=Decimal(0),
             latency_ms=latency,
             outcome="ok",

@@ -106,6 +106,20 @@ class ModelCall:
     json_schema: dict[str, Any] | None = None
     attempts: list[AttemptRecord] = field(default_factory=list)
 
+    def attempt_record(self, **fields: Any) -> AttemptRecord:
+        """A ledger row for an attempt at this call: who asked (task, prompt, meeting) and
+        which model, filled in from the call; the outcome fields come from the caller."""
+        fields.setdefault("at", dt.datetime.now(dt.UTC))
+        return AttemptRecord(
+            task=self.request.task,
+            prompt_name=self.request.prompt_name,
+            prompt_version=self.request.prompt_version,
+            meeting_id=self.request.meeting_id,
+            provider=self.entry.provider,
+            model=self.entry.name,
+            **fields,
+        )
+
 
 @dataclass(frozen=True)
 class ModelReply:

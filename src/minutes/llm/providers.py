@@ -10,7 +10,6 @@ and priced once.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import email.utils
 import json
 import os
@@ -43,7 +42,7 @@ from minutes.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from minutes.llm.calls import AttemptRecord, ChatMessage, ModelCall, ModelReply, Recorder, Usage
+from minutes.llm.calls import ChatMessage, ModelCall, ModelReply, Recorder, Usage
 from minutes.llm.cost import price
 from minutes.llm.registry import DEFAULT_BASE_URL_ENV, ModelEntry
 
@@ -485,14 +484,7 @@ class ProviderCall:
             outcome = type(err).__name__
             raise err from exc
         finally:
-            record = AttemptRecord(
-                at=dt.datetime.now(dt.UTC),
-                task=call.request.task,
-                prompt_name=call.request.prompt_name,
-                prompt_version=call.request.prompt_version,
-                meeting_id=call.request.meeting_id,
-                provider=entry.provider,
-                model=entry.name,
+            record = call.attempt_record(
                 input_tokens=usage.input,
                 output_tokens=usage.output,
                 cached_tokens=usage.cached,
