@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -118,7 +119,7 @@ class RunContext:
     transcript: Transcript
     options: PipelineOptions
     prompts: PromptLibrary
-    meeting_date_for_dates: Any  # dt.date the relative due dates resolve against
+    meeting_date_for_dates: dt.date  # what relative due dates resolve against
     on_progress: Callable[[str], None] | None = None
     provenance: list[StageProvenance] = field(default_factory=list)
     _semaphore: asyncio.Semaphore | None = None

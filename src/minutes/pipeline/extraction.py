@@ -8,7 +8,7 @@ stage is then marked degraded); when every chunk fails the whole stage falls bac
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from minutes.dates import resolve_due_date
@@ -30,10 +30,10 @@ async def _per_chunk(
     ctx: RunContext,
     tally: StageTally,
     chunks: list[Chunk],
-    one: Callable[[Chunk], asyncio.Future[list[T]] | object],
+    one: Callable[[Chunk], Awaitable[list[T]]],
     fallback: Callable[[Transcript], list[T]],
 ) -> list[T]:
-    results = await asyncio.gather(*(one(c) for c in chunks), return_exceptions=True)  # type: ignore[arg-type]
+    results = await asyncio.gather(*(one(c) for c in chunks), return_exceptions=True)
     failed = [(c, r) for c, r in zip(chunks, results, strict=True) if isinstance(r, BaseException)]
     for _, r in failed:
         if not falls_back(r):
