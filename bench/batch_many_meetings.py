@@ -22,8 +22,8 @@ from typing import Any
 from minutes.config import ResilienceSettings, RouterSettings, SchedulerSettings, Settings
 from minutes.llm.gateway import Gateway
 from minutes.llm.registry import load_registry
-from minutes.many import summarize_many
 from minutes.pipeline.options import PipelineOptions
+from minutes.runs.many import summarize_many
 from minutes.store.db import open_store
 from minutes.testing import FakeLLMServer, RecordedRequest
 

@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from minutes.batch_run import BatchInput, advance_run, start_run
 from minutes.config import ResilienceSettings, RouterSettings, Settings
 from minutes.llm.calls import Usage
 from minutes.llm.cost import price
 from minutes.llm.registry import load_registry
 from minutes.pipeline.options import PipelineOptions
+from minutes.runs.batch import BatchInput, advance_run, start_run
 from minutes.store import batches as repo
 from minutes.store.db import Store, open_store
-from minutes.store.meetings import to_micros
 from minutes.store.models import BatchRequestRow, LLMCall, NotesRow
 from minutes.testing import FakeLLMServer, RecordedRequest
+from minutes.units import to_micros
 from pipeline.scripted import good_model, make_transcript, stage_of
 
 
@@ -168,7 +168,7 @@ async def test_models_without_a_batch_api_run_live_and_stored_meetings_are_skipp
 async def test_cancelled_batches_leave_their_requests_unbilled(
     settings: Settings, fake_server: FakeLLMServer, sqlite_store: Store
 ) -> None:
-    from minutes.batch_run import cancel_run
+    from minutes.runs.batch import cancel_run
 
     fake_server.default_reply = good_model
     fake_server.batch_completion_delay = 30

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from minutes.dates import find_due_phrase, resolve_due_date
+from minutes.items.dates import find_due_phrase, resolve_due_date
 
 WED = dt.date(2026, 3, 11)  # a Wednesday
 FRI = dt.date(2026, 3, 13)  # a Friday

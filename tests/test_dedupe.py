@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from minutes.dedupe import (
+from minutes.items.dedupe import (
     dedupe_action_items,
     dedupe_decisions,
     dedupe_key_points,

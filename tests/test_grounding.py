@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from minutes.grounding import QuoteIndex, ground_items, locate_quote, verify_sources
+from minutes.items.grounding import QuoteIndex, ground_items, locate_quote, verify_sources
 from minutes.notes import ActionItem, SourceRef
 from minutes.transcripts.models import Segment, Transcript
 

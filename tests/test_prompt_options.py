@@ -9,7 +9,7 @@ import pytest
 
 from minutes.config import PromptSettings, Settings
 from minutes.errors import ConfigError
-from minutes.grounding import locate_quote
+from minutes.items.grounding import locate_quote
 from minutes.prompts import configured_library, load_library
 from minutes.prompts.compression import compress, drop_disfluencies
 from minutes.tokens import count_tokens

@@ -214,6 +214,10 @@ class Settings(BaseSettings):
     prompts: PromptSettings = Field(default_factory=PromptSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
 
+    def without_cache(self) -> Settings:
+        """These settings with the response cache off (``--no-cache``)."""
+        return self.model_copy(update={"cache": self.cache.model_copy(update={"enabled": False})})
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -22,7 +22,9 @@ The CLI turns any of these into one line on stderr and the class's ``exit_code``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Self
 
 
 class MinutesError(Exception):
@@ -106,7 +108,7 @@ class ContextTooLong(MinutesError):
 
 @dataclass(frozen=True)
 class Attempt:
-    """One model tried by the fallback chain, and how it ended."""
+    """One model tried by the fallback chain, and how it ended (a summary of one error)."""
 
     model: str
     provider: str
@@ -117,13 +119,44 @@ class Attempt:
         return f"{self.model} ({self.provider}): {self.error_type}: {self.message}"
 
 
-class AllModelsFailed(MinutesError):
+class AllModelsFailed(MinutesError, ExceptionGroup):
+    """Every model of the fallback chain failed. An exception group: ``exceptions`` are the
+    real errors in the order the models were tried (``except*`` can pick them out), and
+    ``attempts`` summarises them (model, provider, error type, message)."""
+
     exit_code = 7
 
-    def __init__(self, attempts: list[Attempt]) -> None:
-        self.attempts = list(attempts)
-        lines = "; ".join(str(a) for a in self.attempts) or "no model was tried"
-        super().__init__(f"all {len(self.attempts)} model(s) failed: {lines}")
+    def __new__(cls, errors: Sequence[Exception]) -> Self:
+        if not errors:
+            raise ValueError("AllModelsFailed needs the errors of the models that were tried")
+        return super().__new__(cls, _summary(errors), list(errors))
+
+    def __init__(self, errors: Sequence[Exception]) -> None:
+        super().__init__(_summary(errors), list(errors))
+
+    def derive(self, excs: Sequence[Exception]) -> AllModelsFailed:  # type: ignore[override]
+        return AllModelsFailed(excs)
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        return [_attempt(e) for e in self.exceptions]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _attempt(exc: BaseException) -> Attempt:
+    return Attempt(
+        str(getattr(exc, "model", "") or "?"),
+        str(getattr(exc, "provider", "") or "?"),
+        type(exc).__name__,
+        str(exc),
+    )
+
+
+def _summary(errors: Sequence[BaseException]) -> str:
+    lines = "; ".join(str(_attempt(e)) for e in errors)
+    return f"all {len(errors)} model(s) failed: {lines}"
 
 
 class BudgetExceeded(MinutesError):

@@ -18,13 +18,14 @@ AMI = ami_dir()
 
 def test_ami_loads_as_it_is() -> None:
     ami = load_dataset(AMI)
-    assert ami.name == "ami-dev" and len(ami) == 38
+    assert ami.name == "ami-dev" and len(ami) == 66
     by_id = {m.id: m for m in ami}
     # annotators wrote *NA* / NA. where a meeting had none: those are empty lists
     assert by_id["ES2003b"].labels.action_items == []
     assert by_id["ES2007d"].labels.decisions == []
-    assert sum(len(m.labels.action_items) for m in ami) == 61
-    assert sum(len(m.labels.decisions) for m in ami) == 194
+    # 138 action items and 311 decisions in the files, less 10 and 3 placeholders
+    assert sum(len(m.labels.action_items) for m in ami) == 128
+    assert sum(len(m.labels.decisions) for m in ami) == 308
     first = by_id["ES2008a"].labels.action_items[0]
     assert first.action.startswith("The project manager will investigate")
     assert not first.assignee_labelled and not first.due_labelled  # AMI labels neither

@@ -264,14 +264,14 @@ async def test_a_failed_meeting_scores_as_empty_and_all_failing_is_an_error(
 async def test_one_failed_meeting_is_scored_as_empty_and_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from minutes.errors import AllModelsFailed
+    from minutes.errors import AllModelsFailed, ProviderUnavailable
     from minutes.evaluation import runner
 
     real = runner.run_pipeline
 
     async def flaky(transcript, **kwargs):
         if transcript.title == "Launch sync":
-            raise AllModelsFailed([])
+            raise AllModelsFailed([ProviderUnavailable("503", model="m", provider="p")])
         return await real(transcript, **kwargs)
 
     monkeypatch.setattr(runner, "run_pipeline", flaky)
@@ -284,7 +284,7 @@ async def test_one_failed_meeting_is_scored_as_empty_and_reported(
         prompts=load_library(),
     )
     failed, ok = run.meetings
-    assert failed.error == "AllModelsFailed: all 0 model(s) failed: no model was tried"
+    assert failed.error == "AllModelsFailed: all 1 model(s) failed: m (p): ProviderUnavailable: 503"
     assert ok.error is None
     # the failed meeting counts with nothing predicted: its 3 gold items are all missed
     assert failed.action_items.counts.model_dump() == {
@@ -296,7 +296,7 @@ async def test_one_failed_meeting_is_scored_as_empty_and_reported(
         "f1": 0.0,
     }
     assert run.summary.failed == 1 and run.summary.action_items.gold == 3
-    assert "AllModelsFailed: all 0 model(s) failed" in to_markdown(run)
+    assert "AllModelsFailed: all 1 model(s) failed" in to_markdown(run)
 
 
 async def test_stages_that_fell_back_are_named_in_the_report(

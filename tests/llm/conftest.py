@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from minutes.llm.local import default_gguf_path
+from minutes.llm.providers.local import default_gguf_path
 
 # Seconds to wait for the server to answer GET /v1/models. Loading SmolLM2 takes well under a
 # second; importing the server's dependencies and starting uvicorn a few more on a busy box.

@@ -12,8 +12,8 @@ import pytest
 
 from minutes.errors import BudgetExceeded
 from minutes.examples import example_path
-from minutes.llm.budget import estimate_call
 from minutes.llm.calls import ChatMessage, LLMRequest, ModelCall
+from minutes.llm.layers.budget import estimate_call
 from minutes.pipeline.options import PipelineOptions
 from minutes.pipeline.runner import run_pipeline
 from minutes.store.db import Store

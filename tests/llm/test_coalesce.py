@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from minutes.llm.calls import ChatMessage, LLMRequest
+from minutes.llm.coalesce import map_items
 from minutes.testing import FakeLLMServer, RecordedRequest
 
 MODEL = "gpt-3.5-turbo-0125"
@@ -54,7 +55,7 @@ async def test_items_are_combined_split_back_in_input_order(
 ) -> None:
     fake_server.default_reply = lambda req: answer(ids_of(req))
     gw = make_gateway()
-    out = await gw.map_items(ITEMS, request_for, Verdict, max_items=3)
+    out = await map_items(gw, ITEMS, request_for, Verdict, max_items=3)
     assert [o.index for o in out.items] == list(range(7))
     assert [o.value.priority for o in out.items if o.value] == [expected(i) for i in range(7)]
     assert all(o.combined for o in out.items[:6])
@@ -68,7 +69,7 @@ async def test_an_item_left_out_of_the_combined_reply_is_asked_for_alone(
         ids_of(req), skip={4} if len(ids_of(req)) > 1 else set()
     )
     gw = make_gateway()
-    out = await gw.map_items(ITEMS[:5], request_for, Verdict, max_items=5)
+    out = await map_items(gw, ITEMS[:5], request_for, Verdict, max_items=5)
     assert all(o.ok for o in out.items)
     assert not out.items[4].combined and out.items[3].combined
     assert [ids_of(r) for r in fake_server.requests] == [[0, 1, 2, 3, 4], [4]]
@@ -83,7 +84,7 @@ async def test_an_invalid_combined_reply_falls_back_to_one_call_per_item(
 
     fake_server.default_reply = model
     gw = make_gateway(router={"fallback_chain": []})
-    out = await gw.map_items(ITEMS[:4], request_for, Verdict, max_items=4)
+    out = await map_items(gw, ITEMS[:4], request_for, Verdict, max_items=4)
     assert [o.ok for o in out.items] == [True, True, False, True]
     assert "OutputInvalid" in (out.items[2].error or "")
     assert [o.value.priority for o in out.items if o.value] == ["low", "high", "high"]
@@ -107,7 +108,7 @@ async def test_a_provider_failure_of_one_item_does_not_fail_the_others(
 
     fake_server.default_reply = model
     gw = make_gateway(router={"fallback_chain": []})
-    out = await gw.map_items(ITEMS[:3], request_for, Verdict)
+    out = await map_items(gw, ITEMS[:3], request_for, Verdict)
     assert [o.ok for o in out.items] == [True, False, True]
     assert "BadRequest" in (out.items[1].error or "") or "AllModelsFailed" in (
         out.items[1].error or ""

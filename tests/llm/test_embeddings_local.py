@@ -2,7 +2,7 @@
 
 import math
 
-from minutes.llm.embeddings import LocalMiniLMEmbeddings, local_embedder_available
+from minutes.llm.providers.embeddings import LocalMiniLMEmbeddings, local_embedder_available
 
 
 def cosine(a: list[float], b: list[float]) -> float:

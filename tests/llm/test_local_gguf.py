@@ -21,8 +21,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from minutes.errors import BadRequest, ProviderUnavailable
-from minutes.llm import local
-from minutes.llm.local import (
+from minutes.llm.providers import local
+from minutes.llm.providers.local import (
     DEFAULT_N_CTX,
     INSTALL_HINT,
     ChatLocalGGUF,
@@ -307,7 +307,7 @@ def test_module_imports_and_reports_cleanly_when_llama_cpp_is_missing() -> None:
 import sys
 sys.modules["llama_cpp"] = None  # makes any import of llama_cpp raise ImportError
 from minutes.errors import ProviderUnavailable
-from minutes.llm.local import ChatLocalGGUF, local_available
+from minutes.llm.providers.local import ChatLocalGGUF, local_available
 ok, why = local_available(None)
 assert not ok and "not installed" in why, why
 try:

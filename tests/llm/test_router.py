@@ -4,15 +4,12 @@ import pytest
 
 from minutes.config import RouterSettings
 from minutes.errors import (
-    AllModelsFailed,
     ContextTooLong,
     NoModelAvailable,
-    OutputInvalid,
-    ProviderUnavailable,
 )
-from minutes.llm.providers import Availability
+from minutes.llm.providers.availability import Availability
 from minutes.llm.registry import load_registry
-from minutes.llm.router import Router, execute_with_fallback
+from minutes.llm.router import Router
 
 REG = load_registry()
 
@@ -137,36 +134,3 @@ def test_provider_and_cost_limits_bind_the_fallbacks_too() -> None:
     assert all(REG[n].price_per_1k <= Decimal("0.001") for n in names)
     names = [e.name for e in r.chain("extract_actions", require_provider="anthropic")]
     assert {REG[n].provider for n in names} == {"anthropic"}
-
-
-async def test_execute_with_fallback_lists_every_attempt() -> None:
-    chain = [REG["gpt-4-turbo"], REG["claude-3-opus"]]
-
-    async def fail(entry):
-        if entry.name == "gpt-4-turbo":
-            raise ProviderUnavailable("503 from upstream", provider="openai", model=entry.name)
-        raise OutputInvalid("not JSON")
-
-    with pytest.raises(AllModelsFailed) as info:
-        await execute_with_fallback(chain, fail)
-    attempts = info.value.attempts
-    assert [(a.model, a.error_type) for a in attempts] == [
-        ("gpt-4-turbo", "ProviderUnavailable"),
-        ("claude-3-opus", "OutputInvalid"),
-    ]
-    assert "503 from upstream" in str(info.value)
-
-
-async def test_execute_with_fallback_returns_the_first_success() -> None:
-    chain = [REG["gpt-4-turbo"], REG["claude-3-opus"], REG["deepseek-v2"]]
-    tried = []
-
-    async def second_works(entry):
-        tried.append(entry.name)
-        if entry.name == "gpt-4-turbo":
-            raise ProviderUnavailable("down")
-        return "ok"
-
-    entry, value = await execute_with_fallback(chain, second_works)
-    assert (entry.name, value) == ("claude-3-opus", "ok")
-    assert tried == ["gpt-4-turbo", "claude-3-opus"]

@@ -10,8 +10,8 @@ from typing import Any
 from minutes.config import Limits, SchedulerSettings
 from minutes.llm.calls import ChatMessage, LLMRequest
 from minutes.llm.gateway import Gateway
+from minutes.llm.layers.scheduler import Scheduler, limits_for
 from minutes.llm.registry import load_registry
-from minutes.llm.scheduler import Scheduler, limits_for
 from minutes.testing import FakeLLMServer, Fault
 
 

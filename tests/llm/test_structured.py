@@ -2,7 +2,7 @@ import pytest
 from pydantic import BaseModel
 
 from minutes.errors import OutputInvalid
-from minutes.llm.structured import parse_structured, reask_message, schema_instruction
+from minutes.llm.layers.structured import parse_structured, reask_message, schema_instruction
 
 
 class Items(BaseModel):

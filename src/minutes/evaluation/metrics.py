@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, computed_field
 
-from minutes.grounding import quote_index
+from minutes.items.grounding import quote_index
 from minutes.transcripts.models import Transcript
 
 # (predicted texts, gold texts) -> matrix of shape (len(predicted), len(gold)), values in [-1, 1]
@@ -216,7 +216,7 @@ def mean_rouge(scores: Sequence[Rouge]) -> Rouge:
 def grounding(transcript: Transcript, quotes_per_item: Iterable[Sequence[str]]) -> Rate:
     """How many items have at least one quote that is really in the transcript.
 
-    Checked again here with :mod:`minutes.grounding`, independently of what the pipeline
+    Checked again here with :mod:`minutes.items.grounding`, independently of what the pipeline
     claimed: an item without any quote counts as ungrounded."""
     index = quote_index(transcript)
     rate = Rate()

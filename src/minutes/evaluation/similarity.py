@@ -11,7 +11,7 @@ MINILM_NAME = "all-MiniLM-L6-v2 cosine"
 
 def minilm_similarity() -> Similarity:
     """Cosine similarity of local MiniLM embeddings; a ``ConfigError`` when not installed."""
-    from minutes.llm.embeddings import LocalMiniLMEmbeddings, local_embedder_available
+    from minutes.llm.providers.embeddings import LocalMiniLMEmbeddings, local_embedder_available
 
     ok, why = local_embedder_available()
     if not ok:

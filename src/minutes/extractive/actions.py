@@ -17,7 +17,7 @@ that names work becomes an item:
 A match becomes an item only if its verb names work ("send", "look into", "set up"; see
 ``lexicon.TASK_VERBS``) or a deadline is said; never for "I'll be honest", "I will say",
 "let me think", questions that ask for information, or words about the meeting itself
-("let me do that right now"). Due dates come from :mod:`minutes.dates`; a deadline said in
+("let me do that right now"). Due dates come from :mod:`minutes.items.dates`; a deadline said in
 the next clause of the same sentence ("let me talk to Olivier, and I'll have an answer by
 Tuesday") belongs to the item.
 
@@ -43,8 +43,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from minutes.dates import find_due_phrase, resolve_due_date
-from minutes.dedupe import content_words, dedupe_action_items
 from minutes.extractive import pronouns
 from minutes.extractive.lexicon import (
     AFFIRMATIONS,
@@ -59,6 +57,8 @@ from minutes.extractive.lexicon import (
 )
 from minutes.extractive.people import People, introductions
 from minutes.extractive.sentences import Sentence, split_sentences
+from minutes.items.dates import find_due_phrase, resolve_due_date
+from minutes.items.dedupe import content_words, dedupe_action_items
 from minutes.notes import ActionItem, Priority
 from minutes.transcripts.models import Transcript
 

@@ -89,8 +89,8 @@ def textrank(
                 row[j] = row.get(j, 0.0) + vi * vj
     # Symmetrise: the loop above filled only i < j.
     for i in range(n):
-        for j, w in list(edges[i].items()):
-            edges[j][i] = w
+        for j, weight in list(edges[i].items()):
+            edges[j][i] = weight
     out_weight = [sum(row.values()) for row in edges]
     scores = [1.0 / n] * n
     for _ in range(iterations):
@@ -100,8 +100,8 @@ def textrank(
             if out_weight[i] == 0.0:
                 continue
             share = damping * scores[i] / out_weight[i]
-            for j, w in edges[i].items():
-                new[j] += share * w
+            for j, weight in edges[i].items():
+                new[j] += share * weight
         # Sentences linked to nothing spread their rank evenly, so the total stays 1.
         spread = damping * dangling / n
         new = [s + spread for s in new]

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import re
 
-from minutes.dedupe import content_words, dedupe_decisions
 from minutes.extractive.lexicon import AFFIRMATIONS, DISSENT
 from minutes.extractive.sentences import Sentence, split_sentences
+from minutes.items.dedupe import content_words, dedupe_decisions
 from minutes.notes import Decision
 from minutes.transcripts.models import Transcript
 

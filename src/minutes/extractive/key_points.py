@@ -3,7 +3,7 @@
 Candidates are substantive sentences (no backchannels, fillers or fragments). Each gets its
 TextRank centrality, damped for run-ons and questions; the best are taken greedily,
 skipping any too close to one already taken (cosine > 0.5, or the same by
-:func:`minutes.dedupe.is_similar`), then put back in transcript order.
+:func:`minutes.items.dedupe.is_similar`), then put back in transcript order.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import itertools
 import re
 
-from minutes.dedupe import is_similar
 from minutes.extractive.centrality import Vector, cosine, stem, textrank, tfidf
 from minutes.extractive.sentences import Sentence, is_substantive, split_sentences
+from minutes.items.dedupe import is_similar
 from minutes.notes import KeyPoint
 from minutes.transcripts.models import Transcript
 

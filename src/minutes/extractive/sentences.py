@@ -11,8 +11,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
-from minutes.dedupe import STOPWORDS
-from minutes.grounding import FILLERS
+from minutes.items.dedupe import STOPWORDS
+from minutes.items.grounding import FILLERS
 from minutes.notes import SourceRef
 from minutes.transcripts.models import Transcript
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
@@ -13,6 +13,9 @@ from pydantic import BaseModel, Field
 from minutes.llm.registry import ModelEntry
 
 T = TypeVar("T")
+# Injectable so that tests observe backoff waits and cool-downs without waiting.
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
 CacheKind = Literal["none", "exact", "semantic"]
 
 
@@ -96,15 +99,20 @@ class LLMResult(BaseModel, Generic[T]):
     attempts: list[AttemptRecord] = Field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelCall:
-    """A call bound to one model, as it passes down the layers."""
+    """A call bound to one model, as it passes down the layers.
+
+    ``fallbacks``: the models to try after ``entry`` (the fallback layer consumes them);
+    ``schema``: the structured output's model (the structured layer validates against it;
+    ``json_schema`` is what providers are sent)."""
 
     entry: ModelEntry
     request: LLMRequest
     messages: list[ChatMessage]
     json_schema: dict[str, Any] | None = None
-    attempts: list[AttemptRecord] = field(default_factory=list)
+    schema: type[BaseModel] | None = None
+    fallbacks: tuple[ModelEntry, ...] = ()
 
     def attempt_record(self, **fields: Any) -> AttemptRecord:
         """A ledger row for an attempt at this call: who asked (task, prompt, meeting) and
@@ -123,13 +131,39 @@ class ModelCall:
 
 @dataclass(frozen=True)
 class ModelReply:
+    """What a layer answers. ``model``, ``provider`` and ``cache`` say who answered (a budget
+    downgrade or a fallback answers with another model than the call's first); ``records``
+    are the ledger rows of every attempt behind this reply, failed ones included, in order;
+    ``data`` is the validated structured output when the call had a schema."""
+
     text: str
     usage: Usage
     cost_usd: Decimal
     latency_ms: float
+    model: str = ""
+    provider: str = ""
+    cache: CacheKind = "none"
+    data: Any = None
+    records: tuple[AttemptRecord, ...] = ()
+
+    @property
+    def spent_usd(self) -> Decimal:
+        """What every attempt behind this reply cost together."""
+        return sum((r.cost_usd for r in self.records), Decimal(0))
 
 
 CallFn = Callable[[ModelCall], Awaitable[ModelReply]]
+
+
+def records_of(exc: BaseException) -> tuple[AttemptRecord, ...]:
+    """The ledger rows of the attempts that ended in ``exc`` (a layer attaches them)."""
+    return tuple(getattr(exc, "records", ()))
+
+
+def attach_records(exc: BaseException, records: Sequence[AttemptRecord]) -> None:
+    """Let ``exc`` carry the rows of every attempt it ends, so that the layers above can
+    account for what was spent on the way to a failure."""
+    exc.records = tuple(records)  # type: ignore[attr-defined]  # a plain attribute on any error
 
 
 class Recorder(Protocol):

@@ -29,7 +29,7 @@ from minutes.errors import (
 from minutes.llm.calls import LLMRequest, LLMResult
 
 if TYPE_CHECKING:
-    from minutes.llm.gateway import Gateway
+    from minutes.llm.client import LLMClient
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -83,7 +83,7 @@ def answers_schema(item_schema: type[T]) -> type[BaseModel]:
         id=(int, Field(description="the id the item was given")),
         value=(item_schema, ...),
     )
-    return create_model(f"{item_schema.__name__}Answers", answers=(list[answer], ...))  # type: ignore[valid-type]
+    return create_model(f"{item_schema.__name__}Answers", answers=(list[answer], ...))
 
 
 def _is_item_error(exc: BaseException) -> bool:
@@ -91,7 +91,7 @@ def _is_item_error(exc: BaseException) -> bool:
 
 
 async def map_items(
-    gateway: Gateway,
+    gateway: LLMClient,
     items: Sequence[str],
     request_for: RequestFor,
     item_schema: type[T],

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from minutes.llm.calls import Usage
 from minutes.llm.registry import ModelEntry
+from minutes.units import round_usd
 
 _THOUSAND = Decimal(1000)
-MICRO = Decimal("0.000001")
 
 
 def price(entry: ModelEntry, usage: Usage, *, batch: bool = False) -> Decimal:
@@ -28,7 +28,7 @@ def price(entry: ModelEntry, usage: Usage, *, batch: bool = False) -> Decimal:
     ) / _THOUSAND
     if batch:
         total *= Decimal(1) - entry.batch_discount
-    return total.quantize(MICRO, rounding=ROUND_HALF_UP)
+    return round_usd(total)
 
 
 def estimate(entry: ModelEntry, input_tokens: int, output_tokens: int) -> Decimal:

@@ -1,15 +1,25 @@
-"""One LLM call end to end, composing the layers:
+"""The gateway: builds the stack of layers once and offers the public calls.
 
-    router chain ─▶ for each model:
-        ExactCache ─▶ SemanticCache ─▶ Budgeted ─▶ Structured? ─▶ Retrying ─▶ Breaking
-            ─▶ Batched? (provider Batch APIs, ``--batch``) ─▶ Scheduled ─▶ ProviderCall
-    └▶ execute_with_fallback: next model on failure, AllModelsFailed at the end
+One call goes down one stack, every concern a layer around the same ``ModelCall ->
+ModelReply`` interface (``calls.py``)::
 
-Each layer is a small callable around the same ``ModelCall -> ModelReply`` interface
-(``calls.py``). The caches sit outside the budget check (a hit costs nothing, so it must not
-be refused) and outside the schema check (only a reply that validated is stored). Caches and
-the ledger need a store (``store=``); the budget works without one, counting this process's
-spend only.
+    Fallback                 the call's model, then each fallback, until one answers
+     └ RecordedHits          the ledger row of a cache hit
+        └ ExactCache         an identical earlier call
+           └ SemanticCache   a call whose variable input was nearly the same
+              └ Budgeted     refuse, or downgrade, a call that would cross a budget
+                 └ Structured   validate against the schema, re-ask once
+                    └ Retrying     backoff that honours Retry-After
+                       └ Breaking     the provider's circuit breaker
+                          └ Batched?     the providers' Batch APIs (``--batch``)
+                             └ Recorded     one ledger row per live attempt
+                                └ transport   Scheduled ─▶ ProviderCall
+                                              (or the dry run's estimator)
+
+The caches sit outside the budget check (a hit costs nothing, so it must not be refused) and
+outside the schema check (only a reply that validated is stored). Each layer is present only
+when configured (no store: no caches; no limits: no budget layer). The reply says which model,
+provider and cache answered and carries the ledger rows of every attempt behind it.
 """
 
 from __future__ import annotations
@@ -19,39 +29,45 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel
 
 from minutes.config import Settings, load_settings
 from minutes.errors import MinutesError, NoModelAvailable
-from minutes.llm.budget import Budgeted, BudgetGuard, estimate_tokens
-from minutes.llm.cache import ExactCache, ResponseCache, SemanticCache, SemanticEmbedder, utcnow
 from minutes.llm.calls import (
-    AttemptRecord,
     CallFn,
     ChatMessage,
+    Clock,
     LLMRequest,
     LLMResult,
     MemoryRecorder,
     ModelCall,
     ModelReply,
     Recorder,
+    Sleep,
 )
-from minutes.llm.coalesce import MapOutcome, RequestFor, map_items
-from minutes.llm.providers import Availability, ProviderCall, build_embeddings, check_all
+from minutes.llm.layers.breaker import Breaking, CircuitBreaker
+from minutes.llm.layers.budget import Budgeted, BudgetGuard, estimate_tokens
+from minutes.llm.layers.cache import ExactCache, ResponseCache, SemanticCache, SemanticEmbedder
+from minutes.llm.layers.fallback import Fallback
+from minutes.llm.layers.ledger import Recorded, RecordedHits
+from minutes.llm.layers.retry import Retrying
+from minutes.llm.layers.scheduler import Scheduled, Scheduler, shared_scheduler
+from minutes.llm.layers.structured import Structured, schema_instruction
+from minutes.llm.providers.availability import Availability, check_all
+from minutes.llm.providers.chat import ProviderCall
+from minutes.llm.providers.embeddings import build_embeddings
 from minutes.llm.registry import TIER_RANK, ModelEntry, Registry, load_registry
-from minutes.llm.resilience import Breaking, CircuitBreaker, Clock, Retrying, Sleep
-from minutes.llm.router import Router, execute_with_fallback
-from minutes.llm.scheduler import Scheduled, Scheduler, shared_scheduler
-from minutes.llm.structured import Structured, parse_structured, schema_instruction
+from minutes.llm.router import Router
+from minutes.store.ledger import spend_between
 from minutes.tokens import count_tokens
+from minutes.units import utcnow
 
 if TYPE_CHECKING:
-    from minutes.llm.batch_queue import BatchQueue
+    from minutes.llm.batch.queue import BatchQueue
     from minutes.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -75,7 +91,8 @@ class Gateway:
     ``scheduler``: the rate limiter every attempt waits for (default: the one the whole
     process shares, so that concurrent meetings and gateways respect one set of limits).
     ``batch``: send calls to models whose provider has a Batch API through it (see
-    ``minutes.llm.batch_queue``); other models run live.
+    ``minutes.llm.batch.queue``); other models run live. ``transport``: what answers an
+    attempt instead of the scheduled provider call (the dry run's estimator, a test double).
     """
 
     def __init__(
@@ -92,6 +109,7 @@ class Gateway:
         now: Callable[[], dt.datetime] = utcnow,
         scheduler: Scheduler | None = None,
         batch: BatchQueue | None = None,
+        transport: CallFn | None = None,
     ) -> None:
         self.settings = settings or load_settings()
         self.registry = registry or load_registry(self.settings.models_file, self.settings.models)
@@ -103,18 +121,42 @@ class Gateway:
         self.recorder: Recorder = recorder or MemoryRecorder()
         self._clock = clock
         self.cache = self._build_cache(store, embedder, now)
-        self.budget = BudgetGuard(self.settings.budget, spent=self._ledger_spend(), now=now)
+        self.budget = BudgetGuard(
+            self.settings.budget, spent=spend_between(store) if store else None, now=now
+        )
         self.breaker = CircuitBreaker.from_settings(self.settings.resilience, clock)
         self._availability = dict(availability) if availability is not None else None
         self._probe_lock = asyncio.Lock()
-        res = self.settings.resilience
-        provider_call = ProviderCall(timeout=res.timeout_s, recorder=self.recorder, clock=clock)
         self.scheduler = scheduler or shared_scheduler()
-        live: CallFn = Scheduled(provider_call, self.scheduler, self.settings.scheduler, sleep)
         self.batch = batch
-        inner = batch.layer(live) if batch is not None else live
-        self._call = Retrying(Breaking(inner, self.breaker), res, sleep)
-        self._structured = Structured(self._call)
+        if transport is None:
+            res = self.settings.resilience
+            provider_call = ProviderCall(timeout=res.timeout_s, clock=clock)
+            transport = Scheduled(provider_call, self.scheduler, self.settings.scheduler, sleep)
+        self._stack = self._build_stack(transport, sleep)
+
+    def _build_stack(self, transport: CallFn, sleep: Sleep) -> CallFn:
+        """The one place the layers are put together (the order is the module doc's)."""
+        layer: CallFn = Recorded(transport, self.recorder, self._clock)
+        if self.batch is not None:
+            # Above the ledger layer: a batch answer's row is written when it is ingested.
+            layer = self.batch.layer(layer)
+        layer = Breaking(layer, self.breaker)
+        layer = Retrying(layer, self.settings.resilience, sleep)
+        layer = Structured(layer)
+        if self.budget.active:
+            layer = Budgeted(layer, self.budget, self._cheaper)
+        if self.cache is not None:
+            semantic = self.cache.embedder is not None
+            if semantic:
+                layer = SemanticCache(layer, self.cache, self._clock)
+            layer = ExactCache(layer, self.cache, self._clock, writes=not semantic)
+            layer = RecordedHits(layer, self.recorder)
+        return Fallback(layer)
+
+    @property
+    def batched(self) -> bool:
+        return self.batch is not None
 
     # -- store-backed parts -----------------------------------------------------------------
 
@@ -142,25 +184,12 @@ class Gateway:
     def _cache_embeddings(self, name: str) -> Embeddings:
         entry = self.registry[name]
         if entry.provider == "local":
-            from minutes.llm.embeddings import local_embedder_available
+            from minutes.llm.providers.embeddings import local_embedder_available
 
             ok, why = local_embedder_available()
             if not ok:
                 raise NoModelAvailable(f"{name}: {why}")
         return build_embeddings(entry, timeout=self.settings.resilience.timeout_s)
-
-    def _ledger_spend(self) -> Callable[[dt.datetime, dt.datetime], Decimal] | None:
-        store = self.store
-        if store is None:
-            return None
-
-        def spent(start: dt.datetime, end: dt.datetime) -> Decimal:
-            from minutes.store.ledger import total_cost
-
-            with store.read() as session:
-                return total_cost(session, since=start, until=end)
-
-        return spent
 
     def close(self, timeout: float = 10.0) -> None:
         """Drain the ledger (when the recorder writes one) at the end of a run."""
@@ -209,54 +238,14 @@ class Gateway:
     async def complete(self, request: LLMRequest) -> LLMResult[str]:
         """A free-text completion, through the fallback chain."""
         async with self._tracked():
-            chain = await self.plan(request)
-            attempts: list[AttemptRecord] = []
-
-            async def attempt(entry: ModelEntry) -> ModelReply:
-                call = self._model_call(entry, request, None, attempts)
-                return await self._layers(self._call)(call)
-
-            entry, reply = await execute_with_fallback(chain, attempt)
-            return self._result(entry, reply, None, attempts)
+            reply = await self._stack(await self._first_call(request, None))
+            return self._result(reply)
 
     async def structured(self, request: LLMRequest, schema: type[T]) -> LLMResult[T]:
         """A completion validated against ``schema`` (repaired, re-asked once, else next model)."""
         async with self._tracked():
-            return await self._structured_call(request, schema)
-
-    async def _structured_call(self, request: LLMRequest, schema: type[T]) -> LLMResult[T]:
-        chain = await self.plan(request, schema=schema)
-        attempts: list[AttemptRecord] = []
-
-        async def attempt(entry: ModelEntry) -> tuple[ModelReply, T]:
-            parsed: list[T] = []
-
-            async def validated(call: ModelCall) -> ModelReply:
-                # Structured as a plain layer, inside the caches: only valid replies are stored.
-                reply, data = await self._structured(call, schema)
-                parsed.append(data)
-                return reply
-
-            call = self._model_call(entry, request, schema, attempts)
-            reply = await self._layers(validated)(call)
-            # A cache hit did not pass through ``validated``: parse what was stored.
-            return reply, parsed[-1] if parsed else parse_structured(reply.text, schema)
-
-        entry, (reply, data) = await execute_with_fallback(chain, attempt)
-        return self._result(entry, reply, data, attempts)
-
-    async def map_items(
-        self,
-        items: Sequence[str],
-        request_for: RequestFor,
-        item_schema: type[T],
-        *,
-        max_items: int | None = None,
-    ) -> MapOutcome[T]:
-        """Answer many small items of one list-taking prompt with few requests (up to
-        ``max_items`` each, default ``scheduler.coalesce_max_items``), each item validated
-        against ``item_schema``; in input order, with per-item errors (``llm/coalesce.py``)."""
-        return await map_items(self, items, request_for, item_schema, max_items=max_items)
+            reply = await self._stack(await self._first_call(request, schema))
+            return self._result(reply)
 
     async def embed(self, texts: list[str], *, model: str | None = None) -> list[list[float]]:
         """Embeddings from the named model, else the first available embedding model."""
@@ -295,18 +284,6 @@ class Gateway:
         # them wait on a batch (then the run has settled and the next stage is submitted).
         return self.batch.tracking() if self.batch is not None else contextlib.nullcontext()
 
-    def _layers(self, inner: CallFn) -> CallFn:
-        """ExactCache ─▶ SemanticCache ─▶ Budgeted ─▶ ``inner``, each present when configured."""
-        layer = inner
-        if self.budget.active:
-            layer = Budgeted(layer, self.budget, self._cheaper)
-        if self.cache is not None:
-            semantic = self.cache.embedder is not None
-            if semantic:
-                layer = SemanticCache(layer, self.cache, self.recorder, self._clock)
-            layer = ExactCache(layer, self.cache, self.recorder, self._clock, writes=not semantic)
-        return layer
-
     async def _cheaper(self, call: ModelCall) -> list[ModelEntry]:
         """Downgrade candidates for the budget: available, auto-routable chat models of the
         allowed provider that fit the prompt, most capable first, then cheapest."""
@@ -329,40 +306,31 @@ class Gateway:
             return list(request.messages)
         return [*request.messages, ChatMessage(role="user", content=schema_instruction(schema))]
 
-    def _model_call(
-        self,
-        entry: ModelEntry,
-        request: LLMRequest,
-        schema: type[BaseModel] | None,
-        attempts: list[AttemptRecord],
-    ) -> ModelCall:
+    async def _first_call(self, request: LLMRequest, schema: type[BaseModel] | None) -> ModelCall:
+        chain = await self.plan(request, schema=schema)
+        if not chain:
+            raise NoModelAvailable(f"no model may answer {request.task}")
         return ModelCall(
-            entry=entry,
+            entry=chain[0],
             request=request,
             messages=self._messages(request, schema),
             json_schema=schema.model_json_schema() if schema is not None else None,
-            attempts=attempts,
+            schema=schema,
+            fallbacks=tuple(chain[1:]),
         )
 
-    def _result(
-        self,
-        entry: ModelEntry,
-        reply: ModelReply,
-        data: T | None,
-        attempts: list[AttemptRecord],
-    ) -> LLMResult[T]:
-        # The attempt that answered: a cache hit, or another model after a budget downgrade.
-        last = attempts[-1] if attempts else None
+    @staticmethod
+    def _result(reply: ModelReply) -> LLMResult[Any]:
         return LLMResult(
             text=reply.text,
-            data=data,
-            model=last.model if last else entry.name,
-            provider=last.provider if last else entry.provider,
+            data=reply.data,
+            model=reply.model,
+            provider=reply.provider,
             input_tokens=reply.usage.input,
             output_tokens=reply.usage.output,
             cached_tokens=reply.usage.cached,
-            cost_usd=sum((a.cost_usd for a in attempts), Decimal(0)),
+            cost_usd=reply.spent_usd,
             latency_ms=reply.latency_ms,
-            cache=last.cache if last else "none",
-            attempts=list(attempts),
+            cache=reply.cache,
+            attempts=list(reply.records),
         )

@@ -9,20 +9,16 @@ any call is made.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TypeVar
 
 from minutes.config import RouterSettings, TaskRoute
 from minutes.errors import (
-    AllModelsFailed,
-    Attempt,
     ContextTooLong,
     NoModelAvailable,
-    OutputInvalid,
-    ProviderError,
 )
-from minutes.llm.providers import Availability
+from minutes.llm.providers.availability import Availability
 from minutes.llm.registry import TIER_RANK, ModelEntry, Registry
 
 log = logging.getLogger(__name__)
@@ -194,24 +190,3 @@ class Router:
 def _fits(entry: ModelEntry, prompt_tokens: int, output_tokens: int) -> bool:
     reserve = min(output_tokens or entry.max_output_tokens, entry.max_output_tokens)
     return prompt_tokens + reserve <= entry.context_window
-
-
-async def execute_with_fallback(
-    chain: Sequence[ModelEntry],
-    attempt: Callable[[ModelEntry], Awaitable[R]],
-) -> tuple[ModelEntry, R]:
-    """Try each model of ``chain`` in order until one succeeds.
-
-    A provider failure (after that model's retries) or output that stays invalid moves on to
-    the next model; when all fail, ``AllModelsFailed`` lists every attempt and its error.
-    """
-    failures: list[Attempt] = []
-    for entry in chain:
-        try:
-            return entry, await attempt(entry)
-        except (ProviderError, OutputInvalid) as exc:
-            log.warning(
-                "%s failed (%s: %s); trying the next model", entry.name, type(exc).__name__, exc
-            )
-            failures.append(Attempt(entry.name, entry.provider, type(exc).__name__, str(exc)))
-    raise AllModelsFailed(failures)

@@ -25,7 +25,7 @@ from minutes.errors import (
     ProviderError,
 )
 from minutes.llm.calls import ChatMessage, LLMRequest, LLMResult
-from minutes.llm.gateway import Gateway
+from minutes.llm.client import LLMClient
 from minutes.notes import StageProvenance
 from minutes.pipeline.options import PipelineOptions
 from minutes.prompts import Prompt, PromptLibrary
@@ -115,7 +115,7 @@ class StageTally:
 
 @dataclass
 class RunContext:
-    gateway: Gateway
+    gateway: LLMClient
     transcript: Transcript
     options: PipelineOptions
     prompts: PromptLibrary
@@ -203,7 +203,7 @@ class RunContext:
         # In batch mode a call waits for its batch at no cost, and every call of a stage must
         # be waiting before the stage is submitted: the per-meeting bound would split a stage
         # into several batches. The scheduler still bounds live calls.
-        if self.gateway.batch is not None:
+        if self.gateway.batched:
             return contextlib.nullcontext()
         assert self._semaphore is not None
         return self._semaphore

@@ -11,11 +11,12 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from minutes.dates import resolve_due_date
-from minutes.dedupe import dedupe_action_items, dedupe_decisions
 from minutes.extractive import extract_action_items, extract_decisions
-from minutes.grounding import ground_items
+from minutes.items.dates import resolve_due_date
+from minutes.items.dedupe import dedupe_action_items, dedupe_decisions
+from minutes.items.grounding import ground_items
 from minutes.llm.calls import LLMRequest
+from minutes.llm.coalesce import map_items
 from minutes.notes import ActionItem, Decision
 from minutes.pipeline.citations import cited_source, match_participant
 from minutes.pipeline.context import RunContext, StageTally, falls_back
@@ -39,15 +40,15 @@ async def _per_chunk(
         if not falls_back(r):
             raise r  # a bug, bad settings or a budget the user stops on: don't hide it
     if failed and len(failed) == len(chunks):
-        raise failed[0][1]  # type: ignore[misc]
+        raise failed[0][1]
     items: list[T] = []
-    for c, r in zip(chunks, results, strict=True):
-        if isinstance(r, BaseException):
-            tally.failures.append(f"chunk {c.index}: {type(r).__name__}: {r}")
+    for c, result in zip(chunks, results, strict=True):
+        if isinstance(result, BaseException):
+            tally.failures.append(f"chunk {c.index}: {type(result).__name__}: {result}")
             part = ctx.transcript.model_copy(update={"segments": c.segments})
             items.extend(fallback(part))
         else:
-            items.extend(r)  # type: ignore[arg-type]
+            items.extend(result)
     return items
 
 
@@ -114,7 +115,7 @@ async def _classify_priorities(
         return ctx.request(prompt, {"title": ctx.title, "items": listed}, max_tokens=400)
 
     texts = [f"{items[i].task} ({items[i].assignee or 'unassigned'})" for i in which]
-    outcome = await ctx.gateway.map_items(texts, request_for, ActionPriority)
+    outcome = await map_items(ctx.gateway, texts, request_for, ActionPriority)
     tally.use(prompt)
     for result in outcome.results:
         tally.add(result)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from minutes.dedupe import merge_sources
-from minutes.grounding import ground_items
+from minutes.items.dedupe import merge_sources
+from minutes.items.grounding import ground_items
 from minutes.notes import KeyPoint
 from minutes.pipeline.citations import cited_source
 from minutes.pipeline.context import RunContext, StageTally

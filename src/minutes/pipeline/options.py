@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Strategy = Literal["map_reduce", "refine", "stuff"]
-EngineChoice = Literal["auto", "llm", "extractive"]
+from minutes.pipeline.choices import EngineChoice, Strategy
+
+__all__ = ["EngineChoice", "PipelineOptions", "Strategy"]
 
 
 class PipelineOptions(BaseModel):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from minutes import extractive
 from minutes.errors import MinutesError, NoModelAvailable
 from minutes.llm.calls import ChatMessage, LLMRequest
-from minutes.llm.gateway import Gateway
+from minutes.llm.client import LLMClient
 from minutes.notes import ActionItem, Decision, KeyPoint, MeetingNotes, StageProvenance
 from minutes.pipeline import extraction, key_points, summary
 from minutes.pipeline.context import RunContext, with_fallback
@@ -100,7 +100,7 @@ async def run_pipeline(
     transcript: Transcript,
     *,
     options: PipelineOptions | None = None,
-    gateway: Gateway | None = None,
+    gateway: LLMClient | None = None,
     prompts: PromptLibrary | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> MeetingNotes:
@@ -108,7 +108,10 @@ async def run_pipeline(
     options = options or PipelineOptions()
     if options.engine == "extractive":
         return extractive_notes(transcript, options)
-    gateway = gateway or Gateway()
+    if gateway is None:
+        from minutes.llm.gateway import Gateway
+
+        gateway = Gateway()
     if options.model is None and not await gateway.any_chat_model_available():
         if options.engine == "llm":
             raise NoModelAvailable("no LLM is available and --engine llm was asked for")

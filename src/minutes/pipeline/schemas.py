@@ -34,7 +34,7 @@ class ExtractedAction(_Cited):
     assignee: str | None = None
     due: str | None = None
     # None: the model gave none; the stage then classifies such items together, in one
-    # coalesced request (``Gateway.map_items``).
+    # coalesced request (``minutes.llm.coalesce.map_items``).
     priority: Literal["high", "normal", "low"] | None = None
     context: str | None = None
 

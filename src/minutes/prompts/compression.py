@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from minutes.grounding import FILLERS
+from minutes.items.grounding import FILLERS
 from minutes.tokens import count_tokens, truncate_tokens
 
 # A segment line as chunks render it: "[12] Speaker: text" (speaker optional).

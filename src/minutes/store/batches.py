@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from minutes.errors import StoreError
+from minutes.store.db import affected
 from minutes.store.models import (
     DEFAULT_TENANT,
     BatchJob,
@@ -26,8 +27,8 @@ from minutes.store.models import (
     BatchRequestRow,
     BatchRun,
     LLMCall,
-    utcnow,
 )
+from minutes.units import utcnow_naive
 
 
 class RequestState(BaseModel):
@@ -267,7 +268,7 @@ def add_job(
                 "output_tokens": 0,
                 "cached_tokens": 0,
                 "cost_micros": 0,
-                "created_at": utcnow(),
+                "created_at": utcnow_naive(),
             }
             for r in requests
         ],
@@ -293,28 +294,30 @@ def ingest(
     """Record results of ``job`` not recorded yet, each with its ledger row; returns how many
     were new."""
     new = 0
-    now = utcnow()
+    now = utcnow_naive()
     for r in results:
-        changed = session.execute(
-            update(BatchRequestRow)
-            .where(
-                BatchRequestRow.run_id == run_id,
-                BatchRequestRow.custom_id == r.custom_id,
-                BatchRequestRow.job_id == job.id,
-                BatchRequestRow.status == "submitted",
+        changed = affected(
+            session.execute(
+                update(BatchRequestRow)
+                .where(
+                    BatchRequestRow.run_id == run_id,
+                    BatchRequestRow.custom_id == r.custom_id,
+                    BatchRequestRow.job_id == job.id,
+                    BatchRequestRow.status == "submitted",
+                )
+                .values(
+                    status="succeeded" if r.ok else "failed",
+                    result_text=r.text if r.ok else None,
+                    input_tokens=r.input_tokens,
+                    output_tokens=r.output_tokens,
+                    cached_tokens=r.cached_tokens,
+                    cost_micros=r.cost_micros,
+                    error_type=r.error_type,
+                    error=r.error,
+                    ingested_at=now,
+                )
             )
-            .values(
-                status="succeeded" if r.ok else "failed",
-                result_text=r.text if r.ok else None,
-                input_tokens=r.input_tokens,
-                output_tokens=r.output_tokens,
-                cached_tokens=r.cached_tokens,
-                cost_micros=r.cost_micros,
-                error_type=r.error_type,
-                error=r.error,
-                ingested_at=now,
-            )
-        ).rowcount
+        )
         if changed != 1:
             continue
         new += 1
@@ -350,17 +353,22 @@ def ingest(
 def fail_unanswered(session: Session, run_id: str, job_id: str, reason: str) -> int:
     """Requests of an ended job that got no result (cancelled, expired, failed batch): failed,
     unbilled, so that the pipeline may ask again."""
-    return session.execute(
-        update(BatchRequestRow)
-        .where(
-            BatchRequestRow.run_id == run_id,
-            BatchRequestRow.job_id == job_id,
-            BatchRequestRow.status == "submitted",
+    return affected(
+        session.execute(
+            update(BatchRequestRow)
+            .where(
+                BatchRequestRow.run_id == run_id,
+                BatchRequestRow.job_id == job_id,
+                BatchRequestRow.status == "submitted",
+            )
+            .values(
+                status="failed",
+                error_type="ProviderUnavailable",
+                error=reason,
+                ingested_at=utcnow_naive(),
+            )
         )
-        .values(
-            status="failed", error_type="ProviderUnavailable", error=reason, ingested_at=utcnow()
-        )
-    ).rowcount
+    )
 
 
 def finish_meeting(
@@ -375,11 +383,13 @@ def finish_meeting(
     session.execute(
         update(BatchMeeting)
         .where(BatchMeeting.run_id == run_id, BatchMeeting.meeting_id == meeting_id)
-        .values(status=status, error=error, cost_micros=cost_micros, finished_at=utcnow())
+        .values(status=status, error=error, cost_micros=cost_micros, finished_at=utcnow_naive())
     )
 
 
 def finish_run(session: Session, run_id: str) -> None:
     session.execute(
-        update(BatchRun).where(BatchRun.id == run_id).values(status="done", finished_at=utcnow())
+        update(BatchRun)
+        .where(BatchRun.id == run_id)
+        .values(status="done", finished_at=utcnow_naive())
     )

@@ -1,5 +1,5 @@
 """Rows of the LLM response cache (``llm_cache``): put, exact get, nearest by embedding,
-stats and clear. The policy (keys, scopes, TTLs, thresholds) lives in ``minutes.llm.cache``;
+stats and clear. The policy (keys, scopes, TTLs, thresholds) lives in ``minutes.llm.layers.cache``;
 this module only stores and finds."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, insert, select
 
 from minutes.store.db import Store
-from minutes.store.meetings import from_micros, to_micros
-from minutes.store.models import CacheEntry, utcnow
+from minutes.store.models import CacheEntry
 from minutes.store.vectors import normalise, to_blob
+from minutes.units import from_micros, to_micros, utcnow_naive
 
 
 class CachedReply(BaseModel):
@@ -107,10 +107,12 @@ class CacheStore:
                     cost_micros=to_micros(entry.cost_usd),
                     embedding=to_blob(vector) if vector is not None else None,
                     embedding_dim=int(vector.shape[0]) if vector is not None else None,
-                    created_at=entry.created_at or utcnow(),
+                    created_at=entry.created_at or utcnow_naive(),
                 )
             )
-            entry_id = int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None  # an INSERT of one row always has it
+            entry_id = int(key[0])
             if vector is not None:
                 self.store.vectors.after_insert(conn, entry_id, vector)
         return entry_id

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -85,23 +85,39 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._sessions() as session:
+        with self._errors(), self._sessions() as session:
             yield session
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work commits together at the end of the block, or not at all."""
-        with self._writes() as session, session.begin():
+        with self._errors(), self._writes() as session, session.begin():
             yield session
 
     @contextmanager
     def connect(self, *, write: bool = False) -> Iterator[Connection]:
         engine = self.engine.execution_options(minutes_write=True) if write else self.engine
-        with engine.begin() as conn:
+        with self._errors(), engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        # Callers of the Python API see the hierarchy (StoreError), never a driver's error;
+        # the original stays attached as __cause__ for whoever debugs it.
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise StoreError(f"database error on {self.display_url}: {reason}") from exc
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def affected(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (``Session.execute`` is typed as returning any
+    ``Result``; for DML it is a ``CursorResult``)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def open_store(url: str | None = None, *, migrate: bool = True) -> Store:

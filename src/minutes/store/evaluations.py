@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import JSON, DateTime, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from minutes.store.models import Base, BigId, utcnow
+from minutes.store.models import Base, BigId
+from minutes.units import utcnow_naive
 
 
 class PromptEvaluation(Base):
@@ -34,7 +35,7 @@ class PromptEvaluation(Base):
     engine: Mapped[str] = mapped_column(String(16))
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
     samples: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
 
 
 class EvaluationRecord(BaseModel):
@@ -49,7 +50,7 @@ class EvaluationRecord(BaseModel):
     engine: str = Field(description="'llm' or 'extractive'")
     metrics: dict[str, Any]
     samples: int = Field(description="meetings evaluated")
-    created_at: dt.datetime = Field(default_factory=utcnow, description="naive UTC")
+    created_at: dt.datetime = Field(default_factory=utcnow_naive, description="naive UTC")
 
 
 def save_evaluations(session: Session, records: Sequence[EvaluationRecord]) -> None:

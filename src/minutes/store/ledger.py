@@ -29,8 +29,8 @@ from sqlalchemy import Date, case, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from minutes.store.db import Store
-from minutes.store.meetings import from_micros, to_micros
 from minutes.store.models import DEFAULT_TENANT, LLMCall
+from minutes.units import from_micros, to_micros
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +41,47 @@ class Attempt(Protocol):
     """What the ledger reads from ``minutes.llm.calls.AttemptRecord`` (the store sits below
     the gateway and does not import it)."""
 
-    at: dt.datetime
-    task: str
-    prompt_name: str | None
-    prompt_version: str | None
-    meeting_id: str | None
-    provider: str
-    model: str
-    input_tokens: int
-    output_tokens: int
-    cached_tokens: int
-    cost_usd: Decimal
-    latency_ms: float
-    outcome: str
-    cache: str
+    @property
+    def at(self) -> dt.datetime: ...
+
+    @property
+    def task(self) -> str: ...
+
+    @property
+    def prompt_name(self) -> str | None: ...
+
+    @property
+    def prompt_version(self) -> str | None: ...
+
+    @property
+    def meeting_id(self) -> str | None: ...
+
+    @property
+    def provider(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def input_tokens(self) -> int: ...
+
+    @property
+    def output_tokens(self) -> int: ...
+
+    @property
+    def cached_tokens(self) -> int: ...
+
+    @property
+    def cost_usd(self) -> Decimal: ...
+
+    @property
+    def latency_ms(self) -> float: ...
+
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def cache(self) -> str: ...
 
 
 def row_of(attempt: Attempt, tenant: str = DEFAULT_TENANT) -> dict[str, Any]:
@@ -355,6 +382,16 @@ def total_cost(
     session: Session, *, since: dt.datetime | None = None, until: dt.datetime | None = None
 ) -> Decimal:
     return from_micros(session.scalar(_window(select(func.sum(LLMCall.cost_micros)), since, until)))
+
+
+def spend_between(store: Store) -> Callable[[dt.datetime, dt.datetime], Decimal]:
+    """What the ledger of ``store`` says was spent between two times (the budget's source)."""
+
+    def spent(start: dt.datetime, end: dt.datetime) -> Decimal:
+        with store.read() as session:
+            return total_cost(session, since=start, until=end)
+
+    return spent
 
 
 def metrics(

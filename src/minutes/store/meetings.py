@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select, update
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from minutes.errors import StoreError
 from minutes.notes import MeetingNotes
+from minutes.store.db import affected
 from minutes.store.models import (
     DEFAULT_TENANT,
     ActionItemRow,
@@ -27,20 +28,14 @@ from minutes.store.models import (
     LLMCall,
     Meeting,
     NotesRow,
-    utcnow,
 )
 from minutes.transcripts.models import Transcript
+from minutes.units import from_micros, to_micros, utcnow_naive
 
-MICROS = Decimal(1_000_000)
+if TYPE_CHECKING:
+    pass
+
 MIN_PREFIX = 4
-
-
-def to_micros(usd: Decimal) -> int:
-    return int((usd * MICROS).to_integral_value())
-
-
-def from_micros(micros: int | None) -> Decimal:
-    return (Decimal(int(micros or 0)) / MICROS).quantize(Decimal("0.000001"))
 
 
 def transcript_hash(transcript: Transcript) -> str:
@@ -158,7 +153,7 @@ def save_meeting(
         engine=notes.engine,
         degraded=notes.degraded,
         cost_micros=to_micros(notes.cost_usd),
-        created_at=utcnow(),
+        created_at=utcnow_naive(),
     )
     session.add(row)
     session.flush()
@@ -233,7 +228,7 @@ def set_action_status(session: Session, action_id: int, *, done: bool) -> Action
     if item is None:
         raise StoreError(f"no action item {action_id}")
     item.status = "done" if done else "open"
-    item.closed_at = utcnow() if done else None
+    item.closed_at = utcnow_naive() if done else None
     session.flush()
     return list_actions(session, action_id=action_id)[0]
 
@@ -253,12 +248,14 @@ def forget_meeting(session: Session, id_or_prefix: str) -> ForgetResult:
         notes=count(NotesRow, NotesRow.meeting_id == meeting_id),
         action_items=count(ActionItemRow, ActionItemRow.meeting_id == meeting_id),
         decisions=count(DecisionRow, DecisionRow.meeting_id == meeting_id),
-        cache_entries=session.execute(
-            delete(CacheEntry).where(CacheEntry.meeting_id == meeting_id)
-        ).rowcount,
-        ledger_rows_detached=session.execute(
-            update(LLMCall).where(LLMCall.meeting_id == meeting_id).values(meeting_id=None)
-        ).rowcount,
+        cache_entries=affected(
+            session.execute(delete(CacheEntry).where(CacheEntry.meeting_id == meeting_id))
+        ),
+        ledger_rows_detached=affected(
+            session.execute(
+                update(LLMCall).where(LLMCall.meeting_id == meeting_id).values(meeting_id=None)
+            )
+        ),
     )
     # Children first: the same on a SQLite opened without foreign keys as on PostgreSQL.
     for model in (ActionItemRow, DecisionRow, NotesRow):
@@ -397,3 +394,14 @@ def list_actions(
         )
         for a, title, date in session.execute(query).all()
     ]
+
+
+def already_stored(store: Any, transcript: Transcript) -> str | None:
+    """The id of a stored meeting with this exact transcript and notes, else None."""
+    with store.read() as session:
+        return session.scalar(
+            select(Meeting.id)
+            .join(NotesRow, NotesRow.meeting_id == Meeting.id)
+            .where(Meeting.transcript_hash == transcript_hash(transcript))
+            .limit(1)
+        )

@@ -29,13 +29,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from minutes.units import utcnow_naive
+
 # SQLite only aliases rowid for a column declared exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 DEFAULT_TENANT = "default"
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
@@ -55,7 +53,7 @@ class Meeting(Base):
     source_format: Mapped[str] = mapped_column(String(16))
     source_name: Mapped[str | None] = mapped_column(Text)
     transcript_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
 
     notes: Mapped[list[NotesRow]] = relationship(
         back_populates="meeting", cascade="all, delete-orphan", passive_deletes=True
@@ -81,7 +79,7 @@ class NotesRow(Base):
     engine: Mapped[str] = mapped_column(String(16))
     degraded: Mapped[bool] = mapped_column(Boolean, default=False)
     cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
 
     meeting: Mapped[Meeting] = relationship(back_populates="notes")
 
@@ -103,7 +101,7 @@ class ActionItemRow(Base):
     context: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(8), default="open")
     sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
@@ -121,7 +119,7 @@ class DecisionRow(Base):
     alternatives: Mapped[list[Any]] = mapped_column(JSON, default=list)
     decided_by: Mapped[list[Any]] = mapped_column(JSON, default=list)
     sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
 
 
 class LLMCall(Base):
@@ -175,7 +173,7 @@ class CacheEntry(Base):
     cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
     embedding_dim: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
 
 
 class BatchRun(Base):
@@ -188,7 +186,7 @@ class BatchRun(Base):
     tenant: Mapped[str] = mapped_column(String(64), default=DEFAULT_TENANT)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running / done
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
@@ -228,7 +226,7 @@ class BatchJob(Base):
     round: Mapped[int] = mapped_column(Integer, default=0)
     request_count: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
@@ -266,5 +264,5 @@ class BatchRequestRow(Base):
     cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
     error_type: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
     ingested_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -13,15 +13,13 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 
+from minutes.testing._batch_state import BatchState
 from minutes.testing._script import Fault, Outcome, RecordedRequest, Reply, Script, ScriptItem
 from minutes.tokens import count_tokens, encoding
-
-if TYPE_CHECKING:
-    from minutes.testing._batches import BatchState
 
 log = logging.getLogger("minutes.testing")
 
@@ -68,8 +66,6 @@ class ServerState:
 
 
 def _batch_state() -> BatchState:
-    from minutes.testing._batches import BatchState
-
     return BatchState()
 
 

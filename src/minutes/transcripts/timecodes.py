@@ -21,7 +21,7 @@ def parse_clock(value: str) -> float | None:
     hours, minutes, seconds, fraction = match.groups()
     if int(minutes) > 59 or int(seconds) > 59:
         return None
-    total = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+    total: float = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
     if fraction:
         total += int(fraction.ljust(3, "0")) / 1000
     return float(total)

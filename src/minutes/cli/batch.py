@@ -1,0 +1,297 @@
+"""``minutes summarize`` over several files or directories (live, concurrently) or through the
+providers' Batch APIs, and the ``minutes batch`` group: status, collect, cancel.
+
+Parses and prints only: the runs are ``minutes.runs.many`` and ``minutes.runs.batch``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from minutes.cli._console import err, open_configured_store, write_atomically
+from minutes.errors import TranscriptError
+
+if TYPE_CHECKING:
+    from minutes.config import Settings
+    from minutes.pipeline.options import PipelineOptions
+    from minutes.runs.many import MeetingOutcome
+    from minutes.store.db import Store
+
+commands = typer.Typer()
+batch_app = typer.Typer(help="Provider Batch API runs: status, collect, cancel.")
+commands.add_typer(batch_app, name="batch")
+
+STAGES = ["key_points", "action_items", "decisions", "narrative", "tldr", "priority"]
+
+
+def summarize_several(
+    paths: list[Path],
+    options: PipelineOptions,
+    *,
+    batch: bool,
+    wait: bool,
+    force: bool,
+    jobs: int,
+    as_json: bool,
+    out_dir: Path | None,
+    quotes: bool,
+    store: bool,
+    cache: bool,
+) -> None:
+    from minutes.config import load_settings
+    from minutes.runs.many import expand_inputs
+    from minutes.store.db import open_store
+
+    files = expand_inputs(paths)
+    if not files:
+        raise TranscriptError(f"no transcript files in {', '.join(map(str, paths))}")
+    for f in files:
+        if not f.is_file():
+            raise TranscriptError(f"no such transcript file: {f}")
+    settings = load_settings()
+    if not cache:
+        settings = settings.without_cache()
+    db = open_store(settings.database_url)
+    try:
+        if batch:
+            _start_batch(settings, db, files, options, force=force, wait=wait)
+            return
+        outcomes = _run_live(settings, db, files, options, save=store, force=force, jobs=jobs)
+    finally:
+        db.close()
+    _write_notes(outcomes, as_json=as_json, out_dir=out_dir, quotes=quotes)
+    _print_table(outcomes)
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _run_live(
+    settings: Settings,
+    db: Store,
+    files: list[Path],
+    options: PipelineOptions,
+    *,
+    save: bool,
+    force: bool,
+    jobs: int,
+) -> list[MeetingOutcome]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from minutes.runs.many import summarize_many
+
+    with Progress(
+        TextColumn("{task.description:<14}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        bars = {s: progress.add_task(s.replace("_", " "), total=len(files)) for s in STAGES}
+        meetings = progress.add_task("meetings", total=len(files))
+        seen: dict[int, set[str]] = {}
+
+        def on_progress(position: int, stage: str) -> None:
+            # A stage's bar counts the meetings that reached it; a finished meeting fills
+            # whatever it skipped (a failed or extractive one).
+            reached = seen.setdefault(position, set())
+            if stage in bars and stage not in reached:
+                reached.add(stage)
+                progress.advance(bars[stage])
+            if stage in ("done", "failed", "skipped"):
+                for s in STAGES:
+                    if s not in reached:
+                        reached.add(s)
+                        progress.advance(bars[s])
+                progress.advance(meetings)
+
+        return asyncio.run(
+            summarize_many(
+                files,
+                options,
+                settings,
+                db,
+                save=save,
+                force=force,
+                max_meetings=jobs,
+                on_progress=on_progress,
+            )
+        )
+
+
+def _write_notes(
+    outcomes: list[MeetingOutcome], *, as_json: bool, out_dir: Path | None, quotes: bool
+) -> None:
+    from minutes.render import to_markdown
+
+    for o in outcomes:
+        if o.notes is None:
+            continue
+        text = o.notes.model_dump_json() if as_json else to_markdown(o.notes, quotes=quotes)
+        if out_dir is not None:
+            suffix = ".json" if as_json else ".md"
+            write_atomically(out_dir / (Path(o.source).stem + suffix), text + "\n")
+        elif as_json:
+            sys.stdout.write(text + "\n")  # JSON Lines: one meeting per line
+        else:
+            sys.stdout.write(text + "\n---\n\n")
+
+
+def _print_table(outcomes: list[MeetingOutcome]) -> None:
+    from rich.table import Table
+
+    from minutes.units import from_micros
+
+    table = Table(title="Meetings", title_justify="left")
+    for col, just in (
+        ("meeting", "left"),
+        ("engine / model", "left"),
+        ("items", "right"),
+        ("cost", "right"),
+        ("seconds", "right"),
+        ("status", "left"),
+    ):
+        table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
+    for o in outcomes:
+        engine = f"{o.notes.engine} / {o.models or '-'}" if o.notes else "-"
+        status = {"done": "[green]done[/green]", "skipped": "skipped (stored; --force)"}.get(
+            o.status, f"[red]failed[/red]: {o.error}"
+        )
+        table.add_row(
+            Path(o.source).name,
+            engine,
+            str(o.items_found) if o.notes else "-",
+            f"${o.cost_usd:.4f}",
+            f"{o.seconds:.1f}",
+            status,
+        )
+    err.print(table)
+    counts = Counter(o.status for o in outcomes)
+    total = sum((o.cost_usd for o in outcomes), start=from_micros(0))
+    err.print(
+        f"{counts['done']} done · {counts['skipped']} skipped · {counts['failed']} failed · "
+        f"cost ${total:.4f}",
+        highlight=False,
+    )
+
+
+# --- batch ----------------------------------------------------------------------------------
+
+
+def _start_batch(
+    settings: Settings,
+    db: Store,
+    files: list[Path],
+    options: PipelineOptions,
+    *,
+    force: bool,
+    wait: bool,
+) -> None:
+    from minutes.runs.batch import advance_run, inputs_from_paths, start_run
+
+    run_id, skipped = start_run(db, inputs_from_paths(files, options), options, force=force)
+    for s in skipped:
+        err.print(f"skipped {s.source_path}: stored already with this content (--force)")
+    view = asyncio.run(
+        advance_run(settings, db, run_id, wait=wait, on_event=lambda m: err.print(m))
+    )
+    _print_run(view)
+    if view.status != "done":
+        err.print(f"follow up with: minutes batch collect {run_id[:12]}", highlight=False)
+    if any(m.status == "failed" for m in view.meetings):
+        raise typer.Exit(1)
+
+
+def _print_run(view: Any) -> None:
+    from rich.table import Table
+
+    from minutes.units import from_micros
+
+    table = Table(title=f"Batch run {view.id[:12]} · {view.status}", title_justify="left")
+    for col in ("meeting", "status", "cost"):
+        table.add_column(col, overflow="fold")
+    for m in view.meetings:
+        name = Path(m.source_path).name if m.source_path else m.meeting_id[:8]
+        table.add_row(
+            name,
+            m.status + (f": {m.error}" if m.error else ""),
+            f"${from_micros(m.cost_micros):.4f}",
+        )
+    err.print(table)
+    jobs = Table(title="Provider batches", title_justify="left")
+    for col in ("round", "model", "batch id", "requests", "status"):
+        jobs.add_column(col, overflow="fold")
+    for j in view.jobs:
+        jobs.add_row(
+            str(j.round), j.model, j.provider_batch_id or "-", str(j.request_count), j.status
+        )
+    err.print(jobs)
+    requests = ", ".join(f"{n} {s}" for s, n in sorted(view.requests.items())) or "none"
+    err.print(
+        f"requests: {requests} · billed ${from_micros(view.cost_micros):.4f} (batch prices)",
+        highlight=False,
+    )
+
+
+RunArg = Annotated[
+    str | None, typer.Argument(help="run id or prefix; the newest run when left out")
+]
+
+
+def _run_id(db: Store, run: str | None) -> str:
+    from minutes.store.batches import resolve_run_id
+
+    with db.read() as session:
+        return resolve_run_id(session, run)
+
+
+@batch_app.command("status")
+def batch_status(run: RunArg = None) -> None:
+    """Where a batch run stands: its meetings, its provider batches, its requests."""
+    from minutes.store.batches import load_run
+
+    with open_configured_store() as db, db.read() as session:
+        view = load_run(session, _run_id(db, run))
+    _print_run(view)
+
+
+@batch_app.command("collect")
+def batch_collect(
+    run: RunArg = None,
+    wait: Annotated[bool, typer.Option("--wait", help="poll until every meeting is done")] = False,
+    poll: Annotated[float, typer.Option(help="seconds between polls with --wait")] = 30.0,
+) -> None:
+    """Fetch ended batches, go on with the meetings, submit their next stage (resumable)."""
+    from minutes.config import load_settings
+    from minutes.runs.batch import advance_run
+
+    settings = load_settings()
+    with open_configured_store() as db:
+        run_id = _run_id(db, run)
+        view = asyncio.run(
+            advance_run(
+                settings, db, run_id, wait=wait, poll_s=poll, on_event=lambda m: err.print(m)
+            )
+        )
+    _print_run(view)
+    if any(m.status == "failed" for m in view.meetings):
+        raise typer.Exit(1)
+
+
+@batch_app.command("cancel")
+def batch_cancel(run: RunArg = None) -> None:
+    """Ask the providers to cancel a run's open batches (what ended already stays billed)."""
+    from minutes.config import load_settings
+    from minutes.runs.batch import cancel_run
+
+    settings = load_settings()
+    with open_configured_store() as db:
+        n = asyncio.run(cancel_run(settings, db, _run_id(db, run)))
+    err.print(f"asked to cancel {n} batch(es)")

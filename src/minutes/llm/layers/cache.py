@@ -1,0 +1,297 @@
+"""The response cache as two gateway layers around ``ModelCall -> ModelReply``:
+
+- ``ExactCache``: key = model + prompt name/version + the rendered messages + generation
+  parameters (temperature, max tokens, output schema). A hit answers without a provider call.
+- ``SemanticCache``: within a scope (model, prompt name/version, parameters, embedder), the
+  entry whose *variable input* (``LLMRequest.cache_input``: the transcript text, not the
+  shared instructions) is most similar, when the cosine similarity reaches the threshold and
+  the entry is younger than the TTL. Embedding only the variable input is what keeps two
+  different meetings rendered into one template apart: their shared instructions would
+  otherwise dominate both vectors.
+
+A hit costs nothing and leaves an ``AttemptRecord`` with ``cache`` = ``exact``/``semantic``,
+cost 0 and outcome ``ok``. Only replies that came back from the model the call was made for,
+and (for structured calls) that validated, are stored: the gateway puts the schema check
+inside these layers. A cache that fails (database down) is skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from decimal import Decimal
+from typing import ClassVar
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from minutes.config import CacheSettings
+from minutes.errors import OutputInvalid
+from minutes.llm.calls import CacheKind, CallFn, Clock, ModelCall, ModelReply, Usage
+from minutes.llm.layers.structured import parse_structured
+from minutes.store.cache_store import CachedReply, CacheStore, NewEntry
+from minutes.units import utcnow
+
+log = logging.getLogger(__name__)
+
+Now = Callable[[], dt.datetime]
+
+
+def _digest(payload: object) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _params(call: ModelCall) -> dict[str, object]:
+    return {
+        "model": call.entry.name,
+        "model_id": call.entry.model_id,
+        "provider": call.entry.provider,
+        "prompt": [call.request.prompt_name, call.request.prompt_version],
+        "task": call.request.task,
+        "temperature": call.request.temperature,
+        "max_tokens": call.request.max_tokens,
+        "schema": call.json_schema,
+    }
+
+
+def exact_key(call: ModelCall) -> str:
+    return _digest({**_params(call), "messages": [m.model_dump() for m in call.messages]})
+
+
+def semantic_scope(call: ModelCall, embedder: str) -> str:
+    return _digest({**_params(call), "embedder": embedder})
+
+
+class SemanticEmbedder:
+    """Vectors of a prompt's variable input.
+
+    all-MiniLM-L6-v2 reads only its first 256 word pieces, so a long input is cut into
+    windows of ``window_words`` words, embedded in one batch and mean-pooled (weighted by
+    length): a change anywhere in a transcript moves the vector. Vectors are memoised per
+    process by embedder and text, since several prompts of a run embed the same chunk.
+    """
+
+    _memo: ClassVar[OrderedDict[tuple[str, str], np.ndarray]] = OrderedDict()
+    _memo_size: ClassVar[int] = 512
+
+    def __init__(self, embeddings: Embeddings, name: str, *, window_words: int = 150) -> None:
+        self.embeddings = embeddings
+        self.name = name
+        self.window_words = window_words
+        # An injected embedder has no registry name: key its vectors by the object.
+        self._memo_name = f"{name}:{id(embeddings)}" if name == "custom" else name
+
+    def windows(self, text: str) -> list[str]:
+        words = text.split()
+        if not words:
+            return [""]
+        n = self.window_words
+        return [" ".join(words[i : i + n]) for i in range(0, len(words), n)]
+
+    async def embed(self, text: str) -> np.ndarray:
+        key = (self._memo_name, hashlib.sha256(text.encode("utf-8")).hexdigest())
+        if key in self._memo:
+            self._memo.move_to_end(key)
+            return self._memo[key]
+        windows = self.windows(text)
+        vectors = np.asarray(await self.embeddings.aembed_documents(windows), dtype=np.float32)
+        weights = np.asarray([max(1, len(w.split())) for w in windows], dtype=np.float32)
+        pooled = (vectors * weights[:, None]).sum(axis=0) / weights.sum()
+        norm = float(np.linalg.norm(pooled))
+        vector = pooled / norm if norm > 0 else pooled
+        self._memo[key] = vector
+        if len(self._memo) > self._memo_size:
+            self._memo.popitem(last=False)
+        return vector
+
+
+class ResponseCache:
+    """Cache policy over a ``CacheStore``: keys, scopes, TTLs, thresholds; database work in a
+    worker thread so that the event loop never waits on it."""
+
+    def __init__(
+        self,
+        store: CacheStore,
+        settings: CacheSettings,
+        *,
+        embedder: SemanticEmbedder | None = None,
+        now: Now = utcnow,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.embedder = embedder
+        self.now = now
+
+    # -- policy ---------------------------------------------------------------------------
+
+    def semantic_policy(self, model: str) -> tuple[bool, float, float]:
+        """(enabled, threshold, ttl hours) for ``model``, per-model overrides applied."""
+        s = self.settings.semantic
+        o = s.per_model.get(model)
+        enabled = s.enabled if o is None or o.enabled is None else o.enabled
+        threshold = s.threshold if o is None or o.threshold is None else o.threshold
+        ttl = s.ttl_hours if o is None or o.ttl_hours is None else o.ttl_hours
+        return enabled and self.embedder is not None, threshold, ttl
+
+    def _naive_now(self) -> dt.datetime:
+        now = self.now()
+        return now.astimezone(dt.UTC).replace(tzinfo=None) if now.tzinfo else now
+
+    # -- lookups --------------------------------------------------------------------------
+
+    async def get_exact(self, call: ModelCall) -> CachedReply | None:
+        ttl = self.settings.exact_ttl_hours
+        since = self._naive_now() - dt.timedelta(hours=ttl) if ttl else None
+        try:
+            return await asyncio.to_thread(self.store.get_exact, exact_key(call), min_created=since)
+        except Exception as exc:
+            log.warning("exact cache lookup failed (%s); calling the model", exc)
+            return None
+
+    async def get_similar(self, call: ModelCall) -> tuple[CachedReply | None, np.ndarray | None]:
+        """The semantic hit, if any, and the input's vector (for storing on a miss)."""
+        enabled, threshold, ttl = self.semantic_policy(call.entry.name)
+        text = call.request.cache_input
+        if not enabled or not text or self.embedder is None:
+            return None, None
+        try:
+            vector = await self.embedder.embed(text)
+        except Exception as exc:
+            log.warning("semantic cache: embedding failed (%s); lookup skipped", exc)
+            return None, None
+        since = self._naive_now() - dt.timedelta(hours=ttl)
+        scope = semantic_scope(call, self.embedder.name)
+        try:
+            found = await asyncio.to_thread(self.store.nearest, scope, vector, min_created=since)
+        except Exception as exc:
+            log.warning("semantic cache lookup failed (%s); calling the model", exc)
+            return None, vector
+        if found is None or found.similarity is None or found.similarity < threshold:
+            return None, vector
+        return found, vector
+
+    async def put(self, call: ModelCall, reply: ModelReply, vector: np.ndarray | None) -> None:
+        embedder = self.embedder.name if self.embedder is not None else "none"
+        text = call.request.cache_input
+        entry = NewEntry(
+            exact_key=exact_key(call),
+            scope=semantic_scope(call, embedder),
+            model=call.entry.name,
+            response=reply.text,
+            prompt_name=call.request.prompt_name,
+            prompt_version=call.request.prompt_version,
+            meeting_id=call.request.meeting_id,
+            input_hash=hashlib.sha256(text.encode("utf-8")).hexdigest() if text else None,
+            input_tokens=reply.usage.input,
+            output_tokens=reply.usage.output,
+            cost_usd=reply.cost_usd,
+            embedding=vector,
+            created_at=self._naive_now(),
+        )
+        try:
+            await asyncio.to_thread(self.store.put, entry)
+        except Exception as exc:
+            log.warning("could not store a cache entry (%s); the reply is still used", exc)
+
+
+def _answered_by_its_model(call: ModelCall, reply: ModelReply) -> bool:
+    # A budget downgrade answers with another model: that reply must not be filed under
+    # this model's key.
+    return reply.cache == "none" and reply.model == call.entry.name
+
+
+class _CacheLayer:
+    kind: CacheKind
+
+    def __init__(self, inner: CallFn, cache: ResponseCache, clock: Clock):
+        self._inner = inner
+        self._cache = cache
+        self._clock = clock
+
+    def _hit(self, call: ModelCall, hit: CachedReply, started: float) -> ModelReply | None:
+        """The reply of a hit (its ledger row rides on it), or None when the stored text no
+        longer validates against the call's schema (then the hit is a miss)."""
+        data = None
+        if call.schema is not None:
+            try:
+                data = parse_structured(hit.text, call.schema)
+            except OutputInvalid as exc:
+                log.info("%s cache entry no longer valid (%s); calling the model", self.kind, exc)
+                return None
+        latency = (self._clock() - started) * 1000
+        record = call.attempt_record(
+            at=utcnow(),
+            cost_usd=Decimal(0),
+            latency_ms=latency,
+            outcome="ok",
+            cache=self.kind,
+        )
+        log.info(
+            "%s cache hit for %s/%s%s",
+            self.kind,
+            call.entry.name,
+            call.request.task,
+            f" (similarity {hit.similarity:.3f})" if hit.similarity is not None else "",
+        )
+        return ModelReply(
+            hit.text,
+            Usage(),
+            Decimal(0),
+            latency,
+            model=call.entry.name,
+            provider=call.entry.provider,
+            cache=self.kind,
+            data=data,
+            records=(record,),
+        )
+
+
+class ExactCache(_CacheLayer):
+    """Layer: answer from an identical earlier call. ``writes``: store misses here (when no
+    semantic layer below does it)."""
+
+    kind: CacheKind = "exact"
+
+    def __init__(
+        self,
+        inner: CallFn,
+        cache: ResponseCache,
+        clock: Clock,
+        *,
+        writes: bool,
+    ) -> None:
+        super().__init__(inner, cache, clock)
+        self._writes = writes
+
+    async def __call__(self, call: ModelCall) -> ModelReply:
+        started = self._clock()
+        hit = await self._cache.get_exact(call)
+        if hit is not None and (reply := self._hit(call, hit, started)) is not None:
+            return reply
+        reply = await self._inner(call)
+        if self._writes and _answered_by_its_model(call, reply):
+            await self._cache.put(call, reply, None)
+        return reply
+
+
+class SemanticCache(_CacheLayer):
+    """Layer: answer from a call whose variable input was nearly the same; stores misses
+    (with their vector) for both layers."""
+
+    kind: CacheKind = "semantic"
+
+    async def __call__(self, call: ModelCall) -> ModelReply:
+        started = self._clock()
+        hit, vector = await self._cache.get_similar(call)
+        if hit is not None and (reply := self._hit(call, hit, started)) is not None:
+            return reply
+        reply = await self._inner(call)
+        if _answered_by_its_model(call, reply):
+            await self._cache.put(call, reply, vector)
+        return reply

@@ -1,0 +1,77 @@
+"""Whether a registry model can be called now, and why not: its key is set, its server
+answers, its file or package is installed."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import httpx
+
+from minutes.llm.providers.chat import OLLAMA_DEFAULT_HOST, api_key, base_url
+from minutes.llm.registry import ModelEntry
+
+
+@dataclass(frozen=True)
+class Availability:
+    available: bool
+    reason: str = ""
+
+
+async def check_availability(entry: ModelEntry, *, probe_timeout: float = 0.5) -> Availability:
+    """Whether ``entry`` can be called now: its key is set, its server answers, its file exists."""
+    if entry.provider == "local":
+        if entry.kind == "embedding":
+            from minutes.llm.providers.embeddings import local_embedder_available
+
+            ok, why = local_embedder_available()
+            return Availability(ok, why)
+        from minutes.llm.providers.local import default_gguf_path, local_available
+
+        ok, why = local_available(entry.model_path or default_gguf_path())
+        return Availability(ok, why)
+    if entry.requires_key and not api_key(entry):
+        return Availability(False, f"{entry.key_env} is not set")
+    if entry.provider == "ollama":
+        return await _probe_ollama(entry, probe_timeout)
+    if not entry.requires_key and (url := base_url(entry)):
+        # A keyless OpenAI-compatible server: it is available when it answers.
+        return await _probe_http(f"{url.rstrip('/')}/models", probe_timeout)
+    return Availability(True, "key set")
+
+
+async def _probe_http(url: str, probe_timeout: float) -> Availability:
+    try:
+        async with httpx.AsyncClient(timeout=probe_timeout) as client:
+            resp = await client.get(url)
+    except httpx.HTTPError as exc:
+        return Availability(False, f"{url} unreachable: {type(exc).__name__}")
+    if resp.status_code >= 500:
+        return Availability(False, f"{url} answered {resp.status_code}")
+    return Availability(True, "server reachable")
+
+
+async def _probe_ollama(entry: ModelEntry, probe_timeout: float) -> Availability:
+    host = base_url(entry) or OLLAMA_DEFAULT_HOST
+    try:
+        async with httpx.AsyncClient(timeout=probe_timeout) as client:
+            resp = await client.get(f"{host}/api/tags")
+            resp.raise_for_status()
+            tags = resp.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return Availability(False, f"Ollama at {host} unreachable: {type(exc).__name__}")
+    names = {m.get("name") for m in tags.get("models", [])} | {
+        m.get("model") for m in tags.get("models", [])
+    }
+    if entry.model_id not in names and f"{entry.model_id}:latest" not in names:
+        return Availability(False, f"{entry.model_id} not pulled on Ollama at {host}")
+    return Availability(True, "server reachable")
+
+
+async def check_all(
+    entries: list[ModelEntry], *, probe_timeout: float = 0.5
+) -> dict[str, Availability]:
+    results = await asyncio.gather(
+        *(check_availability(e, probe_timeout=probe_timeout) for e in entries)
+    )
+    return {e.name: r for e, r in zip(entries, results, strict=True)}
