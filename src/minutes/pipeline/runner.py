@@ -46,6 +46,12 @@ def _resolution_date(transcript: Transcript, options: PipelineOptions) -> tuple[
     ]
 
 
+NO_LLM_REASON = (
+    "no LLM provider is configured or reachable: notes are extractive "
+    "(run `minutes models` to see why)"
+)
+
+
 def extractive_notes(
     transcript: Transcript,
     options: PipelineOptions,
@@ -118,8 +124,7 @@ async def run_pipeline(
         return extractive_notes(
             transcript,
             options,
-            reason="no LLM provider is configured or reachable: notes are extractive "
-            "(run `minutes models` to see why)",
+            reason=NO_LLM_REASON,
         )
     date, warnings = _resolution_date(transcript, options)
     ctx = RunContext(

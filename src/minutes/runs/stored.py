@@ -3,6 +3,10 @@ answer what they can, and the meeting is saved in one transaction when the run i
 
 The meeting id is settled before the run (the stored meeting with the same transcript, else a
 new id) so that every ledger row of the run carries it.
+
+When no LLM will be called (``--engine extractive``, or no chat model is configured or
+reachable), the run builds no gateway and, with nothing to store, opens no store: the
+extractive engine answers without loading LangChain, SQLAlchemy or an embedding model.
 """
 
 from __future__ import annotations
@@ -13,21 +17,22 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import BaseModel
 
 from minutes.config import Settings
 from minutes.llm.calls import AttemptRecord, Recorder
-from minutes.llm.gateway import Gateway
+from minutes.llm.providers.availability import Availability, any_auto_chat_model
+from minutes.llm.registry import load_registry
 from minutes.notes import MeetingNotes
 from minutes.pipeline.options import PipelineOptions
-from minutes.pipeline.runner import run_pipeline
-from minutes.store.db import Store, open_store
-from minutes.store.ledger import LedgerRecorder
-from minutes.store.meetings import meeting_id_for, save_meeting
-from minutes.store.models import Meeting
+from minutes.pipeline.runner import NO_LLM_REASON, extractive_notes, run_pipeline
 from minutes.transcripts.models import Transcript
+
+if TYPE_CHECKING:
+    from minutes.llm.gateway import Gateway
+    from minutes.store.db import Store
 
 
 class Tally:
@@ -57,6 +62,11 @@ class StoredRun:
         store_meeting: bool = True,
         use_cache: bool = True,
     ) -> None:
+        from minutes.store.db import open_store
+        from minutes.store.ledger import LedgerRecorder
+        from minutes.store.meetings import meeting_id_for
+        from minutes.store.models import Meeting
+
         if not use_cache:
             settings = settings.without_cache()
         self.settings = settings
@@ -70,12 +80,22 @@ class StoredRun:
         self.meeting_id: str | None = candidate if store_meeting or stored else None
         self.ledger = LedgerRecorder(self.store)
         self.tally = Tally(self.ledger)
-        self.gateway = Gateway(settings, recorder=self.tally, store=self.store)
+        self._gateway: Gateway | None = None
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            from minutes.llm.gateway import Gateway
+
+            self._gateway = Gateway(self.settings, recorder=self.tally, store=self.store)
+        return self._gateway
 
     def save(self, notes: MeetingNotes, *, source_path: Path | str | None = None) -> str | None:
         """Store the meeting and its notes (one transaction); None with ``store_meeting`` off."""
         if not self.store_meeting:
             return None
+        from minutes.store.meetings import save_meeting
+
         with self.store.transaction() as session:
             return save_meeting(
                 session,
@@ -126,6 +146,9 @@ async def run_stored(
 ) -> StoredOutcome:
     """One meeting through the pipeline with the store: ledger, caches, and the meeting saved
     in one transaction at the end (unless ``store_meeting`` is off)."""
+    availability = await _llm_availability(options, settings)
+    if availability is not None and not any(a.available for a in availability.values()):
+        return await _run_extractive(transcript, options, settings, store_meeting, source_path)
     run = StoredRun(settings, transcript, store_meeting=store_meeting, use_cache=use_cache)
     try:
         options = options.model_copy(update={"meeting_id": run.meeting_id})
@@ -142,3 +165,50 @@ async def run_stored(
         llm_calls=run.tally.by_cache["none"],
         cache_hits=run.tally.cache_hits,
     )
+
+
+async def _llm_availability(
+    options: PipelineOptions, settings: Settings
+) -> dict[str, Availability] | None:
+    """For ``--engine auto`` with no model named: whether any model the router may pick can
+    answer (a light probe: keys and servers, no SDK). None: the pipeline decides."""
+    if options.engine == "extractive":
+        return {}
+    if options.engine == "llm" or options.model is not None:
+        return None
+    registry = load_registry(settings.models_file, settings.models)
+    return await any_auto_chat_model(
+        list(registry.values()), probe_timeout=settings.resilience.availability_probe_timeout_s
+    )
+
+
+async def _run_extractive(
+    transcript: Transcript,
+    options: PipelineOptions,
+    settings: Settings,
+    store_meeting: bool,
+    source_path: Path | str | None,
+) -> StoredOutcome:
+    reason = None if options.engine == "extractive" else NO_LLM_REASON
+    notes = extractive_notes(transcript, options, reason=reason)
+    meeting_id = None
+    if store_meeting:
+        meeting_id = await asyncio.to_thread(_save, settings, transcript, notes, source_path)
+    return StoredOutcome(notes=notes, meeting_id=meeting_id, llm_calls=0, cache_hits=0)
+
+
+def _save(
+    settings: Settings,
+    transcript: Transcript,
+    notes: MeetingNotes,
+    source_path: Path | str | None,
+) -> str:
+    from minutes.store.db import open_store
+    from minutes.store.meetings import save_meeting
+
+    store = open_store(settings.database_url)
+    try:
+        with store.transaction() as session:
+            return save_meeting(session, transcript, notes, source_path=source_path)
+    finally:
+        store.close()

@@ -25,7 +25,7 @@ from minutes.errors import (
     RateLimited,
 )
 from minutes.llm.calls import ModelCall
-from minutes.llm.providers.chat import base_url, key_or_placeholder
+from minutes.llm.providers.endpoints import base_url, key_or_placeholder
 from minutes.llm.providers.errors import classify_error
 from minutes.llm.registry import ModelEntry
 

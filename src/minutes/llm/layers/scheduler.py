@@ -27,7 +27,7 @@ from minutes.config import Limits, SchedulerSettings
 from minutes.errors import RateLimited
 from minutes.llm.calls import CallFn, ModelCall, ModelReply, Sleep
 from minutes.llm.layers.budget import estimate_tokens
-from minutes.llm.providers.chat import base_url
+from minutes.llm.providers.endpoints import base_url
 from minutes.llm.registry import ModelEntry
 
 # When a 429 carries no Retry-After, the bucket still pauses a little: the next requests would

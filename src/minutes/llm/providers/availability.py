@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from minutes.llm.providers.chat import OLLAMA_DEFAULT_HOST, api_key, base_url
+from minutes.llm.providers.endpoints import OLLAMA_DEFAULT_HOST, api_key, base_url
 from minutes.llm.registry import ModelEntry
 
 
@@ -75,3 +75,13 @@ async def check_all(
         *(check_availability(e, probe_timeout=probe_timeout) for e in entries)
     )
     return {e.name: r for e, r in zip(entries, results, strict=True)}
+
+
+async def any_auto_chat_model(
+    entries: list[ModelEntry], *, probe_timeout: float = 0.5
+) -> dict[str, Availability]:
+    """The availability of the chat models the router may pick by itself (``auto_route``),
+    for a caller that only needs to know whether any LLM could answer: it probes no local
+    GGUF model (loading llama.cpp) and no embedding model."""
+    wanted = [e for e in entries if e.kind == "chat" and e.auto_route]
+    return await check_all(wanted, probe_timeout=probe_timeout)

@@ -13,7 +13,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from minutes.errors import ConfigError, ProviderUnavailable
-from minutes.llm.providers.chat import base_url, key_or_placeholder
+from minutes.llm.providers.endpoints import base_url, key_or_placeholder
 from minutes.llm.registry import ModelEntry
 
 _LOCK = threading.Lock()
