@@ -7,12 +7,12 @@ without fillers and stutters (what the notes show).
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
 from minutes.items.dedupe import STOPWORDS
 from minutes.items.grounding import FILLERS
+from minutes.items.memo import Memo
 from minutes.notes import SourceRef
 from minutes.transcripts.models import Transcript
 
@@ -120,8 +120,7 @@ def clean_text(text: str, *, strip_leading: bool = True) -> str:
 
 
 _SegmentKey = tuple[tuple[int, str | None, float | None, str], ...]
-_CACHE: OrderedDict[_SegmentKey, tuple[Sentence, ...]] = OrderedDict()
-_CACHE_SIZE = 4
+_SENTENCES: Memo[_SegmentKey, tuple[Sentence, ...]] = Memo(4)
 
 
 def split_sentences(transcript: Transcript) -> list[Sentence]:
@@ -132,15 +131,7 @@ def split_sentences(transcript: Transcript) -> list[Sentence]:
     cleaned text, which is most of the engine's work.
     """
     key: _SegmentKey = tuple((s.index, s.speaker, s.start, s.text) for s in transcript.segments)
-    cached = _CACHE.get(key)
-    if cached is None:
-        cached = tuple(_split(transcript))
-        _CACHE[key] = cached
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    else:
-        _CACHE.move_to_end(key)
-    return list(cached)
+    return list(_SENTENCES.get_or_make(key, lambda: tuple(_split(transcript))))
 
 
 def _split(transcript: Transcript) -> list[Sentence]:

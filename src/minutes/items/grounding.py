@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from pydantic import BaseModel
 
+from minutes.items.memo import Memo
 from minutes.notes import SourceRef
 from minutes.transcripts.models import Segment, Transcript
 
@@ -247,8 +247,7 @@ def _align(words: list[str], parts: Sequence[list[str]], start: int) -> tuple[in
     return j - 1, total_skipped
 
 
-_CACHE: OrderedDict[int, QuoteIndex] = OrderedDict()
-_CACHE_SIZE = 8
+_INDEXES: Memo[int, QuoteIndex] = Memo(8)
 
 
 def quote_index(transcript: Transcript) -> QuoteIndex:
@@ -258,18 +257,15 @@ def quote_index(transcript: Transcript) -> QuoteIndex:
     while it is cached. A transcript whose segments were replaced since is re-indexed.
     """
     key = id(transcript)
-    cached = _CACHE.get(key)
+    cached = _INDEXES.get(key)
     if (
         cached is not None
         and cached.transcript is transcript
         and len(cached._segments) == len(transcript.segments)
     ):
-        _CACHE.move_to_end(key)
         return cached
     index = QuoteIndex(transcript)
-    _CACHE[key] = index
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    _INDEXES.put(key, index)
     return index
 
 
