@@ -13,7 +13,7 @@ from pathlib import Path
 from minutes.notes import MeetingNotes
 from minutes.testing import FakeLLMServer
 
-EXAMPLES = Path(__file__).parents[1] / "src" / "minutes" / "examples"
+EXAMPLES = Path(__file__).parents[2] / "src" / "minutes" / "examples"
 REPLY = '{"points": [], "items": [], "decisions": [], "priority": "low"}'
 
 

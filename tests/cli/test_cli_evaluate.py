@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_eval_runner import model, write_dataset
 
+from evaluation.test_eval_runner import model, write_dataset
 from minutes.testing import FakeLLMServer
 
 
