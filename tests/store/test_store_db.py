@@ -83,3 +83,20 @@ def test_garbage_url_is_a_store_error() -> None:
 def test_unsupported_backend_is_a_store_error() -> None:
     with pytest.raises(StoreError, match="unsupported database"):
         open_store("mysql://u@h/db")
+
+
+def test_a_failing_query_is_a_store_error_with_the_driver_error_as_its_cause(
+    db_url: str,
+) -> None:
+    store = open_store(db_url)
+    try:
+        with (
+            pytest.raises(StoreError, match="database error on") as info,
+            store.read() as session,
+        ):
+            session.execute(sa.text("SELECT * FROM no_such_table"))
+        assert isinstance(info.value.__cause__, sa.exc.SQLAlchemyError)
+        with pytest.raises(StoreError), store.transaction() as session:
+            session.execute(sa.text("UPDATE no_such_table SET x = 1"))
+    finally:
+        store.close()
