@@ -53,6 +53,9 @@ import datetime as dt
 import logging
 import re
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 logger = logging.getLogger(__name__)
@@ -309,115 +312,221 @@ def _weekday_of(word: str) -> int | None:
     return WEEKDAYS.get(word, _WEEKDAY_ABBR.get(word))
 
 
+class _NotThisRule:
+    """A rule's answer for a phrase of its shape but not its words ("end of sprint" is
+    shaped like "end of March"): the rules after it may still read the phrase. ``None``
+    instead says the phrase names no date, and no later rule is asked."""
+
+
+_NEXT_RULE = _NotThisRule()
+_Resolved: TypeAlias = dt.date | _NotThisRule | None
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A line of the module docstring's table: the whole (normalised) phrase it reads, and
+    the date of a match from the meeting date and whether the phrase said "by"."""
+
+    name: str
+    pattern: re.Pattern[str]
+    resolve: Callable[[re.Match[str], dt.date, bool], _Resolved]
+
+
+def _eod_on_weekday(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    weekday = _weekday_of(m.group(1) or m.group(2))
+    if weekday is None:
+        return _NEXT_RULE
+    return _next_weekday(d, weekday, strictly_after=True)
+
+
+def _on_weekday(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    weekday = _weekday_of(m.group(2))
+    if weekday is None:
+        return _NEXT_RULE
+    if m.group(3):  # "Tuesday next week": that day of the following Monday-Sunday week
+        return _week_monday(d) + dt.timedelta(days=7 + weekday)
+    qualifier = (m.group(1) or "").strip()
+    return _next_weekday(d, weekday, strictly_after=qualifier not in {"this", "this coming"})
+
+
+def _next_week(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    if m.group(0) == "next week" and by:
+        return _week_monday(d) + dt.timedelta(days=7)
+    return _end_of_week(d) + dt.timedelta(days=7)
+
+
+def _next_month(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    nxt = _add_months(d.replace(day=1), 1)
+    if m.group(0) == "next month" and by:
+        return nxt
+    return _last_of_month(nxt.year, nxt.month)
+
+
+def _end_of_quarter(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    q_end_month = ((d.month - 1) // 3 + 1) * 3
+    return _last_of_month(d.year, q_end_month)
+
+
+def _end_of_next_quarter(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    q_end_month = ((d.month - 1) // 3 + 1) * 3 + 3
+    year = d.year + (q_end_month - 1) // 12
+    return _last_of_month(year, (q_end_month - 1) % 12 + 1)
+
+
+def _weekday_the_nth(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    # That day of the month, if it is that weekday; else the words contradict each other
+    # and neither is trusted.
+    weekday = _weekday_of(m.group(1))
+    if weekday is None:
+        return _NEXT_RULE
+    day = _next_day_of_month(d, int(m.group(2)))
+    return day if day is not None and day.weekday() == weekday else None
+
+
+def _month_and_day(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    first, second = m.group(1, 2) if m.group(1) is not None else m.group(3, 4)
+    month_word, day_word = (first, second) if first in MONTHS else (second, first)
+    if month_word not in MONTHS:
+        return _NEXT_RULE
+    return _next_month_day(d, MONTHS[month_word], int(day_word))
+
+
+def _end_of_named_month(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    if m.group(1) not in MONTHS:
+        return _NEXT_RULE
+    month = MONTHS[m.group(1)]
+    year = d.year if month >= d.month else d.year + 1
+    return _last_of_month(year, month)
+
+
+def _in_units(m: re.Match[str], d: dt.date, by: bool) -> _Resolved:
+    n = _number(m.group(1))
+    if n is None:
+        return _NEXT_RULE
+    unit = m.group(3)
+    if unit == "day":
+        return _add_business_days(d, n) if m.group(2) else d + dt.timedelta(days=n)
+    if unit == "week":
+        return d + dt.timedelta(weeks=n)
+    return _add_months(d, n)
+
+
+_EOD = r"(?:end of (?:the )?(?:business )?day|eod|cob|close of business)"
+
+# In the order they are tried: the first rule whose pattern matches the whole phrase and
+# that does not pass it on decides.
+_RULES: tuple[_Rule, ...] = (
+    _Rule(
+        "today",
+        re.compile(
+            r"today|tonight|eod|cob|close of business|end of business|end of day|end of the day"
+            r"|end of today|end of business day|end of the business day|end of the working day"
+        ),
+        lambda m, d, by: d,
+    ),
+    _Rule(
+        "tomorrow",
+        re.compile(
+            r"tomorrow|end of tomorrow|end of day tomorrow|eod tomorrow|cob tomorrow"
+            r"|close of business tomorrow"
+        ),
+        lambda m, d, by: d + dt.timedelta(days=1),
+    ),
+    _Rule(
+        "day after tomorrow",
+        re.compile(r"day after tomorrow"),
+        lambda m, d, by: d + dt.timedelta(days=2),
+    ),
+    # "end of day Friday", "EOD Friday", "Friday EOD", "close of business on Friday".
+    _Rule(
+        "end of day on a weekday",
+        re.compile(rf"{_EOD} (?:on )?(\w+)|(\w+) {_EOD}"),
+        _eod_on_weekday,
+    ),
+    _Rule(
+        "weekday",
+        re.compile(
+            r"(?:end of )?(this |next |this coming |coming |the following )?(\w+)( next week)?"
+        ),
+        _on_weekday,
+    ),
+    _Rule(
+        "end of the week",
+        re.compile(r"(?:later |end of )?(?:the |this )?(?:business |working )?week|eow"),
+        lambda m, d, by: _end_of_week(d),
+    ),
+    _Rule("next week", re.compile(r"end of next week|end of the next week|next week"), _next_week),
+    _Rule(
+        "end of the month",
+        re.compile(r"(?:end of )?(?:the |this )?month|eom"),
+        lambda m, d, by: _last_of_month(d.year, d.month),
+    ),
+    _Rule(
+        "next month",
+        re.compile(r"end of next month|next month|end of the next month"),
+        _next_month,
+    ),
+    _Rule(
+        "end of the quarter", re.compile(r"(?:end of )?(?:the |this )?quarter|eoq"), _end_of_quarter
+    ),
+    _Rule("next quarter", re.compile(r"end of next quarter|next quarter"), _end_of_next_quarter),
+    _Rule(
+        "end of the year",
+        re.compile(r"(?:end of )?(?:the |this )?year|eoy"),
+        lambda m, d, by: dt.date(d.year, 12, 31),
+    ),
+    _Rule(
+        "next year",
+        re.compile(r"end of next year|next year"),
+        lambda m, d, by: dt.date(d.year + 1, 12, 31),
+    ),
+    _Rule(
+        "after the meeting",
+        re.compile(r"(?:right )?after (?:this|the) (?:call|meeting)"),
+        lambda m, d, by: d,
+    ),
+    # "the 20th": the next 20th on or after the meeting day (dateparser reads "5th" as May).
+    _Rule(
+        "day of the month",
+        re.compile(r"(\d{1,2})(?:st|nd|rd|th)"),
+        lambda m, d, by: _next_day_of_month(d, int(m.group(1))),
+    ),
+    _Rule(
+        "weekday the nth",
+        re.compile(r"(\w+) (?:the )?(\d{1,2})(?:st|nd|rd|th)"),
+        _weekday_the_nth,
+    ),
+    # "May the 2nd", "2nd of May", "May 2": the next such day on or after the meeting day.
+    _Rule(
+        "month and day",
+        re.compile(
+            r"(\w+) (?:the )?(\d{1,2})(?:st|nd|rd|th)?|(\d{1,2})(?:st|nd|rd|th)? (?:of )?(\w+)"
+        ),
+        _month_and_day,
+    ),
+    _Rule("end of a named month", re.compile(r"end of (\w+)"), _end_of_named_month),
+    _Rule(
+        "in n days, weeks or months",
+        re.compile(
+            r"(?:in |within )?(?:the next )?(\d+|\w+|a couple(?: of)?|couple of|a few)"
+            r" (business |working )?(day|week|month)s?(?: from (?:now|today))?"
+        ),
+        _in_units,
+    ),
+)
+
+
 def _resolve_rules(text: str, by: bool, d: dt.date) -> dt.date | None:
     """The explicit rules of the module docstring; ``None`` when none applies."""
     text = re.sub(r"^the ", "", text)
     text = re.sub(r" (?:morning|afternoon|evening|night|noon|lunchtime|midday)$", "", text)
-    words = text.split()
-    if not words:
+    if not text.split():
         return None
-
-    if text in {"today", "tonight", "eod", "cob", "close of business", "end of business"}:
-        return d
-    if text in {"end of day", "end of the day", "end of today", "end of business day"}:
-        return d
-    if text in {"end of the business day", "end of the working day"}:
-        return d
-    if text in {"tomorrow", "end of tomorrow", "end of day tomorrow", "eod tomorrow"}:
-        return d + dt.timedelta(days=1)
-    if text in {"cob tomorrow", "close of business tomorrow"}:
-        return d + dt.timedelta(days=1)
-    if text == "day after tomorrow":
-        return d + dt.timedelta(days=2)
-
-    # "end of day Friday", "EOD Friday", "Friday EOD", "close of business on Friday".
-    eod = r"(?:end of (?:the )?(?:business )?day|eod|cob|close of business)"
-    m = re.fullmatch(rf"{eod} (?:on )?(\w+)|(\w+) {eod}", text)
-    if m and (weekday := _weekday_of(m.group(1) or m.group(2))) is not None:
-        return _next_weekday(d, weekday, strictly_after=True)
-
-    m = re.fullmatch(
-        r"(?:end of )?(this |next |this coming |coming |the following )?(\w+)( next week)?", text
-    )
-    if m and _weekday_of(m.group(2)) is not None:
-        weekday = _weekday_of(m.group(2))
-        assert weekday is not None
-        if m.group(3):  # "Tuesday next week": that day of the following Monday-Sunday week
-            return _week_monday(d) + dt.timedelta(days=7 + weekday)
-        qualifier = (m.group(1) or "").strip()
-        return _next_weekday(d, weekday, strictly_after=qualifier not in {"this", "this coming"})
-
-    m = re.fullmatch(r"(?:later |end of )?(?:the |this )?(?:business |working )?week|eow", text)
-    if m:
-        return _end_of_week(d)
-    if text in {"end of next week", "end of the next week", "next week"}:
-        if text == "next week" and by:
-            return _week_monday(d) + dt.timedelta(days=7)
-        return _end_of_week(d) + dt.timedelta(days=7)
-
-    if re.fullmatch(r"(?:end of )?(?:the |this )?month|eom", text):
-        return _last_of_month(d.year, d.month)
-    if text in {"end of next month", "next month", "end of the next month"}:
-        nxt = _add_months(d.replace(day=1), 1)
-        if text == "next month" and by:
-            return nxt
-        return _last_of_month(nxt.year, nxt.month)
-
-    if re.fullmatch(r"(?:end of )?(?:the |this )?quarter|eoq", text):
-        q_end_month = ((d.month - 1) // 3 + 1) * 3
-        return _last_of_month(d.year, q_end_month)
-    if text in {"end of next quarter", "next quarter"}:
-        q_end_month = ((d.month - 1) // 3 + 1) * 3 + 3
-        year = d.year + (q_end_month - 1) // 12
-        return _last_of_month(year, (q_end_month - 1) % 12 + 1)
-
-    if re.fullmatch(r"(?:end of )?(?:the |this )?year|eoy", text):
-        return dt.date(d.year, 12, 31)
-    if text in {"end of next year", "next year"}:
-        return dt.date(d.year + 1, 12, 31)
-
-    if re.fullmatch(r"(?:right )?after (?:this|the) (?:call|meeting)", text):
-        return d
-
-    # "the 20th": the next 20th on or after the meeting day (dateparser reads "5th" as May).
-    m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", text)
-    if m:
-        return _next_day_of_month(d, int(m.group(1)))
-    # "Wednesday the 26th": that day of the month, if it is that weekday; else the words
-    # contradict each other and neither is trusted.
-    m = re.fullmatch(r"(\w+) (?:the )?(\d{1,2})(?:st|nd|rd|th)", text)
-    if m and (weekday := _weekday_of(m.group(1))) is not None:
-        day = _next_day_of_month(d, int(m.group(2)))
-        return day if day is not None and day.weekday() == weekday else None
-    # "May the 2nd", "2nd of May", "May 2": the next such day on or after the meeting day.
-    m = re.fullmatch(r"(\w+) (?:the )?(\d{1,2})(?:st|nd|rd|th)?", text) or re.fullmatch(
-        r"(\d{1,2})(?:st|nd|rd|th)? (?:of )?(\w+)", text
-    )
-    if m:
-        month_word, day_word = (
-            (m.group(1), m.group(2)) if m.group(1) in MONTHS else (m.group(2), m.group(1))
-        )
-        if month_word in MONTHS:
-            return _next_month_day(d, MONTHS[month_word], int(day_word))
-
-    m = re.fullmatch(r"end of (\w+)", text)
-    if m and m.group(1) in MONTHS:
-        month = MONTHS[m.group(1)]
-        year = d.year if month >= d.month else d.year + 1
-        return _last_of_month(year, month)
-
-    m = re.fullmatch(
-        r"(?:in |within )?(?:the next )?(\d+|\w+|a couple(?: of)?|couple of|a few)"
-        r" (business |working )?(day|week|month)s?(?: from (?:now|today))?",
-        text,
-    )
-    if m and (n := _number(m.group(1))) is not None:
-        unit = m.group(3)
-        if unit == "day":
-            return _add_business_days(d, n) if m.group(2) else d + dt.timedelta(days=n)
-        if unit == "week":
-            return d + dt.timedelta(weeks=n)
-        return _add_months(d, n)
+    for rule in _RULES:
+        if m := rule.pattern.fullmatch(text):
+            resolved = rule.resolve(m, d, by)
+            if not isinstance(resolved, _NotThisRule):
+                return resolved
     return None
 
 
