@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-
-import httpx
+from urllib.parse import urlsplit
 
 from minutes.llm.providers.endpoints import OLLAMA_DEFAULT_HOST, api_key, base_url
 from minutes.llm.registry import ModelEntry
@@ -40,7 +39,26 @@ async def check_availability(entry: ModelEntry, *, probe_timeout: float = 0.5) -
     return Availability(True, "key set")
 
 
+async def _refused(url: str, probe_timeout: float) -> str | None:
+    """Why nothing listens at ``url``'s host and port, else None. A plain TCP connect first:
+    on a machine with no local server (the usual case) the answer comes without loading
+    httpx, which is most of a start-up's probing time."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        async with asyncio.timeout(probe_timeout):
+            _, writer = await asyncio.open_connection(parts.hostname, port)
+    except (OSError, TimeoutError) as exc:
+        return type(exc).__name__
+    writer.close()
+    return None
+
+
 async def _probe_http(url: str, probe_timeout: float) -> Availability:
+    if (why := await _refused(url, probe_timeout)) is not None:
+        return Availability(False, f"{url} unreachable: {why}")
+    import httpx
+
     try:
         async with httpx.AsyncClient(timeout=probe_timeout) as client:
             resp = await client.get(url)
@@ -53,6 +71,10 @@ async def _probe_http(url: str, probe_timeout: float) -> Availability:
 
 async def _probe_ollama(entry: ModelEntry, probe_timeout: float) -> Availability:
     host = base_url(entry) or OLLAMA_DEFAULT_HOST
+    if (why := await _refused(host, probe_timeout)) is not None:
+        return Availability(False, f"Ollama at {host} unreachable: {why}")
+    import httpx
+
     try:
         async with httpx.AsyncClient(timeout=probe_timeout) as client:
             resp = await client.get(f"{host}/api/tags")
