@@ -100,3 +100,40 @@ def test_a_failing_query_is_a_store_error_with_the_driver_error_as_its_cause(
             session.execute(sa.text("UPDATE no_such_table SET x = 1"))
     finally:
         store.close()
+
+
+def test_a_read_only_database_is_refused_before_any_work(tmp_path: Path) -> None:
+    path = tmp_path / "m.db"
+    open_store(f"sqlite:///{path}").close()
+    # Root ignores file modes, so the read-only case is the driver's own read-only mode.
+    store = open_store(f"sqlite:///file:{path}?mode=ro&uri=true", migrate=False)
+    try:
+        with pytest.raises(StoreError, match="cannot be written: attempt to write a readonly"):
+            store.check_writable()
+    finally:
+        store.close()
+    writable = open_store(f"sqlite:///{path}")
+    writable.check_writable()
+    writable.close()
+
+
+def test_a_damaged_database_is_named_when_it_opens(tmp_path: Path) -> None:
+
+    import sqlean
+
+    path = tmp_path / "m.db"
+    open_store(f"sqlite:///{path}").close()
+    conn = sqlean.connect(str(path))
+    conn.execute("CREATE TABLE filler (x TEXT)")
+    conn.executemany("INSERT INTO filler VALUES (?)", [(f"row {i} " * 20,) for i in range(3000)])
+    conn.commit()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        fh.seek(size // 2)
+        fh.write(b"\xa5" * 3000)  # over a page header: an invalid page type
+    with pytest.raises(StoreError, match="is damaged") as info:
+        open_store(f"sqlite:///{path}")
+    assert "\n" not in str(info.value)

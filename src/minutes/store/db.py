@@ -110,6 +110,29 @@ class Store:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise StoreError(f"database error on {self.display_url}: {reason}") from exc
 
+    def check_writable(self) -> None:
+        """Raise ``StoreError`` now, before any work, when the database cannot be written (a
+        read-only file, stale read-only ``-wal``/``-shm`` files, a read-only server): a run
+        would otherwise compute its notes and only then fail to save them."""
+        try:
+            with (
+                self.engine.execution_options(minutes_write=True).connect() as conn,
+                conn.begin() as tx,
+            ):
+                # A write that changes nothing, rolled back: the database must accept it.
+                conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+                tx.rollback()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            hint = (
+                " (check the permissions of the file and of its -wal and -shm files)"
+                if self.dialect == "sqlite"
+                else ""
+            )
+            raise StoreError(
+                f"the database {self.display_url} cannot be written: {reason}{hint}"
+            ) from exc
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -133,6 +156,8 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
             raise StoreError(f"unsupported database {safe}: use sqlite:/// or postgresql://")
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+            if parsed.get_backend_name() == "sqlite":
+                _check_integrity(conn, safe)
         if migrate:
             run_migrations(engine)
         vectors = _vector_search(engine, has_vec)
@@ -145,6 +170,18 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise StoreError(f"cannot open the database {safe}: {reason}") from None
     return Store(engine, vectors)
+
+
+def _check_integrity(conn: Connection, safe: str) -> None:
+    # quick_check reads every page but skips the index cross-checks: damage that would
+    # otherwise show up as odd rows, or as a failure mid-save, is named when the store opens.
+    problems = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check(3)")]
+    if problems != ["ok"]:
+        said = "; ".join(line for p in problems for line in p.splitlines() if "***" not in line)
+        raise StoreError(
+            f"the database {safe} is damaged ({said}): restore a copy, "
+            "or move it aside to start afresh (its meetings are then gone)"
+        )
 
 
 def _sqlite_engine(url: URL) -> tuple[Engine, bool]:
