@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Self
 from pydantic import BaseModel
 
 from minutes.config import Settings
-from minutes.llm.calls import AttemptRecord, Recorder
+from minutes.errors import StoreError
+from minutes.llm.calls import AttemptRecord, MemoryRecorder, Recorder
 from minutes.llm.providers.availability import Availability, any_auto_chat_model
 from minutes.llm.registry import load_registry
 from minutes.notes import MeetingNotes
@@ -72,13 +73,30 @@ class StoredRun:
         self.settings = settings
         self.transcript = transcript
         self.store_meeting = store_meeting
-        self.store: Store = open_store(settings.database_url)
-        with self.store.read() as session:
-            candidate = meeting_id_for(session, transcript)
-            stored = session.get(Meeting, candidate) is not None
-        # The rows of an unsaved run link to the meeting only when it is stored already.
-        self.meeting_id: str | None = candidate if store_meeting or stored else None
-        self.ledger = LedgerRecorder(self.store)
+        self.warnings: list[str] = []
+        self.store: Store | None = None
+        try:
+            self.store = open_store(settings.database_url)
+            if store_meeting:
+                self.store.check_writable()  # before the work, not after it
+        except StoreError as exc:
+            if store_meeting:
+                if self.store is not None:
+                    self.store.close()
+                raise
+            # --no-store needs no database: the run goes on without ledger or caches.
+            self.store = None
+            self.warnings.append(f"no ledger or cache for this run: {exc}")
+        self.meeting_id: str | None = None
+        if self.store is not None:
+            with self.store.read() as session:
+                candidate = meeting_id_for(session, transcript)
+                stored = session.get(Meeting, candidate) is not None
+            # The rows of an unsaved run link to the meeting only when it is stored already.
+            self.meeting_id = candidate if store_meeting or stored else None
+        self.ledger: Recorder = (
+            LedgerRecorder(self.store) if self.store is not None else MemoryRecorder()
+        )
         self.tally = Tally(self.ledger)
         self._gateway: Gateway | None = None
 
@@ -92,7 +110,7 @@ class StoredRun:
 
     def save(self, notes: MeetingNotes, *, source_path: Path | str | None = None) -> str | None:
         """Store the meeting and its notes (one transaction); None with ``store_meeting`` off."""
-        if not self.store_meeting:
+        if not self.store_meeting or self.store is None:
             return None
         from minutes.store.meetings import save_meeting
 
@@ -106,8 +124,11 @@ class StoredRun:
             )
 
     def close(self) -> None:
-        self.ledger.close()
-        self.store.close()
+        close = getattr(self.ledger, "close", None)
+        if callable(close):
+            close()
+        if self.store is not None:
+            self.store.close()
 
     def __enter__(self) -> Self:
         return self
@@ -155,6 +176,8 @@ async def run_stored(
         notes = await run_pipeline(
             transcript, options=options, gateway=run.gateway, on_progress=on_progress
         )
+        if run.warnings:
+            notes = notes.model_copy(update={"warnings": [*notes.warnings, *run.warnings]})
         meeting_id = await asyncio.to_thread(run.save, notes, source_path=source_path)
     finally:
         # Draining the ledger blocks: off the event loop, so a service's other runs go on.
@@ -189,6 +212,8 @@ async def _run_extractive(
     store_meeting: bool,
     source_path: Path | str | None,
 ) -> StoredOutcome:
+    if store_meeting:
+        await asyncio.to_thread(_check_writable, settings)  # before the work, not after it
     reason = None if options.engine == "extractive" else NO_LLM_REASON
     notes = extractive_notes(transcript, options, reason=reason)
     meeting_id = None
@@ -210,5 +235,15 @@ def _save(
     try:
         with store.transaction() as session:
             return save_meeting(session, transcript, notes, source_path=source_path)
+    finally:
+        store.close()
+
+
+def _check_writable(settings: Settings) -> None:
+    from minutes.store.db import open_store
+
+    store = open_store(settings.database_url)
+    try:
+        store.check_writable()
     finally:
         store.close()
