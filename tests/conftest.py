@@ -32,7 +32,10 @@ def _isolated_env(
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("OLLAMA_HOST", "127.0.0.1:9")  # discard port: nothing listens
-    monkeypatch.setenv("MINUTES_CONFIG", str(tmp_path_factory.mktemp("cfg") / "none.toml"))
+    # An empty config file: a MINUTES_CONFIG naming a missing file is an error.
+    config = tmp_path_factory.mktemp("cfg") / "none.toml"
+    config.touch()
+    monkeypatch.setenv("MINUTES_CONFIG", str(config))
     # Nor write to the user's store: each test gets its own SQLite file and data dir.
     data = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("XDG_DATA_HOME", str(data))

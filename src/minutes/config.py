@@ -227,7 +227,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        path = Path(os.environ.get("MINUTES_CONFIG") or default_config_path())
+        path = config_path().expanduser()
         return (
             init_settings,
             env_settings,
@@ -235,8 +235,32 @@ class Settings(BaseSettings):
         )
 
 
+def config_path() -> Path:
+    """The TOML file settings are read from: ``MINUTES_CONFIG``, else the default path."""
+    return Path(os.environ.get("MINUTES_CONFIG") or default_config_path())
+
+
+def _check_named_config() -> None:
+    # pydantic-settings skips a TOML file that does not exist. That is right for the default
+    # path (most users have no config file), but a MINUTES_CONFIG with a typo in it would
+    # then be ignored without a word, and the run would go on with other settings.
+    named = os.environ.get("MINUTES_CONFIG")
+    if not named:
+        return
+    path = Path(named).expanduser()
+    if not path.exists():
+        why = "a broken symlink" if path.is_symlink() else "there is no such file"
+        raise ConfigError(f"MINUTES_CONFIG names {named}, but {why}")
+    if path.is_dir():
+        raise ConfigError(f"MINUTES_CONFIG names {named}, which is a directory, not a TOML file")
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Settings, with any error in the environment or the TOML file as one ``ConfigError``."""
+    """Settings, with any error in the environment or the TOML file as one ``ConfigError``.
+
+    A ``MINUTES_CONFIG`` naming a file that does not exist is an error; the default path's
+    absence is not."""
+    _check_named_config()
     try:
         return Settings(**overrides)
     except ValidationError as exc:

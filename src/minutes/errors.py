@@ -15,7 +15,8 @@
     ├── ContextTooLong         no candidate model's window fits the prompt
     ├── AllModelsFailed        every model of the fallback chain failed
     ├── BudgetExceeded         a call would cross the configured budget
-    └── StoreError             the database cannot be opened, migrated or queried
+    ├── StoreError             the database cannot be opened, migrated or queried
+    └── NotFound               no stored meeting, action item or batch run matches the id given
 
 The CLI turns any of these into one line on stderr and the class's ``exit_code``.
 """
@@ -172,3 +173,11 @@ class BudgetExceeded(MinutesError):
 
 class StoreError(MinutesError):
     exit_code = 9
+
+
+class NotFound(MinutesError):
+    """What the user named (a meeting, an action item, a batch run, by id or prefix) matches
+    no stored record, or a prefix matches several. Its own code, so that a script can tell
+    "no such meeting" from a database that cannot be opened (``StoreError``)."""
+
+    exit_code = 10

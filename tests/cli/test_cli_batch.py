@@ -61,11 +61,17 @@ def test_a_directory_runs_concurrently_one_failure_is_reported_and_sets_the_exit
         assert "standup.vtt" in proc.stderr and "gpt-4-turbo" in proc.stderr
         calls = srv.calls()
 
-        # Stored with identical content: skipped, no call made; --force runs them again.
+        # Stored with identical content: skipped, no call made, and the stored notes are the
+        # documents (one per input, in input order); --force runs them again.
         good = [str(folder / "standup.vtt"), str(folder / "sales_call.txt")]
         again = run("summarize", *good, "--model", "gpt-4-turbo", "-o", "json", env=env)
         assert again.returncode == 0, again.stderr
-        assert again.stdout == "" and again.stderr.count("skipped") >= 2
+        assert again.stderr.count("skipped") >= 2
+        stored = [MeetingNotes.model_validate_json(line) for line in again.stdout.splitlines()]
+        assert [n.engine for n in stored] == ["llm", "llm"]
+        assert [n.model_dump() for n in stored] == [
+            MeetingNotes.model_validate_json(line).model_dump() for line in lines[::-1]
+        ]
         assert srv.calls() == calls
         out = tmp_path / "out"
         forced = run(

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from minutes.errors import StoreError
+from minutes.errors import NotFound
 from minutes.llm.calls import AttemptRecord
 from minutes.notes import ActionItem, Decision, MeetingNotes, SourceRef, StageProvenance
 from minutes.store import meetings as repo
@@ -164,7 +164,7 @@ def test_forget_deletes_the_meeting_its_rows_and_cache_entries_and_detaches_the_
     with store.read() as s:
         row = s.scalars(sa.select(LLMCall)).one()
     assert row.meeting_id is None and row.cost_micros == 10_000  # the spend is kept
-    with store.read() as s, pytest.raises(StoreError, match="no meeting"):
+    with store.read() as s, pytest.raises(NotFound, match="no meeting"):
         repo.get_meeting(s, meeting_id)
 
 
@@ -174,7 +174,7 @@ def test_ids_resolve_from_unique_prefixes_only(store: Store) -> None:
         repo.save_meeting(s, transcript("X: other"), notes(), meeting_id="abcd2222" + "0" * 24)
     with store.read() as s:
         assert repo.resolve_meeting_id(s, "abcd1") == a
-        with pytest.raises(StoreError, match="more than one"):
+        with pytest.raises(NotFound, match="more than one"):
             repo.resolve_meeting_id(s, "abcd")
-        with pytest.raises(StoreError, match="at least 4"):
+        with pytest.raises(NotFound, match="at least 4"):
             repo.resolve_meeting_id(s, "abc")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -39,13 +40,51 @@ def fail(exc: MinutesError) -> NoReturn:
     sys.exit(exc.exit_code)
 
 
+def _umask() -> int:
+    """The process's umask, without changing it where the system can say (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    # Elsewhere the only way to read it is to set it: for that instant, files made by other
+    # threads get a common default rather than none.
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def _mode_for(path: Path) -> int:
+    """The mode the written file gets: an existing file keeps its own, a new one gets what
+    ``open()`` would give it (0666 less the umask). Refuses to replace anything but a file."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+    if not stat.S_ISREG(info.st_mode):
+        # The --out checks refuse these before the run; this catches one made since.
+        raise ConfigError(
+            f"{path} is not a regular file (a link, folder, FIFO or device); not replaced"
+        )
+    return stat.S_IMODE(info.st_mode)
+
+
 def write_atomically(path: Path, text: str) -> None:
-    """Write beside the target and rename, so an interrupted run never leaves half a file."""
+    """Write beside the target and rename, so an interrupted run never leaves half a file.
+
+    ``mkstemp`` creates its file 0600, which would leave notes unreadable to the user's group
+    after the rename; the temporary file is given the target's mode before it is renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    mode = _mode_for(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())  # the rename must not land before the bytes do
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -95,7 +134,9 @@ def day_start(text: str, option: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{option} wants a date (YYYY-MM-DD) or ISO time, not {text!r}") from None
+        raise ConfigError(
+            f"{option}: {text} is not a date (YYYY-MM-DD) or an ISO time (YYYY-MM-DDTHH:MM)"
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 

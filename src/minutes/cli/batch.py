@@ -14,11 +14,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from minutes.cli._console import err, open_configured_store, write_atomically
-from minutes.errors import TranscriptError
+from minutes.cli._checks import check_transcript_paths
+from minutes.cli._console import (
+    JsonFlag,
+    err,
+    open_configured_store,
+    print_json,
+    write_atomically,
+)
+from minutes.cli._outputs import check_out_dir, document_names
+from minutes.errors import NotFound, TranscriptError
 
 if TYPE_CHECKING:
     from minutes.config import Settings
+    from minutes.notes import MeetingNotes
     from minutes.pipeline.options import PipelineOptions
     from minutes.runs.many import MeetingOutcome
     from minutes.store.db import Store
@@ -48,12 +57,17 @@ def summarize_several(
     from minutes.runs.many import expand_inputs
     from minutes.store.db import open_store
 
-    files = expand_inputs(paths)
+    check_transcript_paths(paths)
+    try:
+        files = expand_inputs(paths)
+    except OSError as exc:  # a folder listed a moment ago, unreadable or gone now
+        raise TranscriptError(f"cannot read the folder {exc.filename}: {exc.strerror}") from None
     if not files:
         raise TranscriptError(f"no transcript files in {', '.join(map(str, paths))}")
-    for f in files:
-        if not f.is_file():
-            raise TranscriptError(f"no such transcript file: {f}")
+    check_transcript_paths(files)
+    names = document_names(files, ".json" if as_json else ".md")
+    if out_dir is not None:
+        check_out_dir(out_dir, names, inputs=files)
     settings = load_settings()
     if not cache:
         settings = settings.without_cache()
@@ -63,12 +77,31 @@ def summarize_several(
             _start_batch(settings, db, files, options, force=force, wait=wait)
             return
         outcomes = _run_live(settings, db, files, options, save=store, force=force, jobs=jobs)
+        documents = _documents(db, outcomes)
     finally:
         db.close()
-    _write_notes(outcomes, as_json=as_json, out_dir=out_dir, quotes=quotes)
+    _write_notes(documents, names, as_json=as_json, out_dir=out_dir, quotes=quotes)
     _print_table(outcomes)
-    if any(o.status == "failed" for o in outcomes):
+    if any(notes is None for notes in documents):  # a meeting failed: the others are written
         raise typer.Exit(1)
+
+
+def _documents(db: Store, outcomes: list[MeetingOutcome]) -> list[MeetingNotes | None]:
+    """Each meeting's notes, in input order: a skipped meeting's are its stored ones, so that
+    a run yields one document per transcript; None for a meeting that failed."""
+    from minutes.store.meetings import get_meeting
+
+    documents: list[MeetingNotes | None] = []
+    for o in outcomes:
+        notes = o.notes
+        if notes is None and o.status == "skipped" and o.meeting_id:
+            try:
+                with db.read() as session:
+                    notes = get_meeting(session, o.meeting_id).notes
+            except NotFound as exc:  # forgotten while this run went on
+                err.print(f"{Path(o.source).name}: stored notes unavailable: {exc}")
+        documents.append(notes)
+    return documents
 
 
 def _run_live(
@@ -127,17 +160,21 @@ def _run_live(
 
 
 def _write_notes(
-    outcomes: list[MeetingOutcome], *, as_json: bool, out_dir: Path | None, quotes: bool
+    documents: list[MeetingNotes | None],
+    names: list[str],
+    *,
+    as_json: bool,
+    out_dir: Path | None,
+    quotes: bool,
 ) -> None:
     from minutes.render import to_markdown
 
-    for o in outcomes:
-        if o.notes is None:
+    for notes, name in zip(documents, names, strict=True):
+        if notes is None:
             continue
-        text = o.notes.model_dump_json() if as_json else to_markdown(o.notes, quotes=quotes)
+        text = notes.model_dump_json() if as_json else to_markdown(notes, quotes=quotes)
         if out_dir is not None:
-            suffix = ".json" if as_json else ".md"
-            write_atomically(out_dir / (Path(o.source).stem + suffix), text + "\n")
+            write_atomically(out_dir / name, text + "\n")
         elif as_json:
             sys.stdout.write(text + "\n")  # JSON Lines: one meeting per line
         else:
@@ -161,9 +198,10 @@ def _print_table(outcomes: list[MeetingOutcome]) -> None:
         table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for o in outcomes:
         engine = f"{o.notes.engine} / {o.models or '-'}" if o.notes else "-"
-        status = {"done": "[green]done[/green]", "skipped": "skipped (stored; --force)"}.get(
-            o.status, f"[red]failed[/red]: {o.error}"
-        )
+        status = {
+            "done": "[green]done[/green]",
+            "skipped": "skipped: stored before, stored notes used (--force re-runs)",
+        }.get(o.status, f"[red]failed[/red]: {o.error}")
         table.add_row(
             Path(o.source).name,
             engine,
@@ -253,12 +291,15 @@ def _run_id(db: Store, run: str | None) -> str:
 
 
 @batch_app.command("status")
-def batch_status(run: RunArg = None) -> None:
+def batch_status(run: RunArg = None, as_json: JsonFlag = False) -> None:
     """Where a batch run stands: its meetings, its provider batches, its requests."""
     from minutes.store.batches import load_run
 
     with open_configured_store() as db, db.read() as session:
         view = load_run(session, _run_id(db, run))
+    if as_json:
+        print_json(view)
+        return
     _print_run(view)
 
 
@@ -267,6 +308,7 @@ def batch_collect(
     run: RunArg = None,
     wait: Annotated[bool, typer.Option("--wait", help="poll until every meeting is done")] = False,
     poll: Annotated[float, typer.Option(help="seconds between polls with --wait")] = 30.0,
+    as_json: JsonFlag = False,
 ) -> None:
     """Fetch ended batches, go on with the meetings, submit their next stage (resumable)."""
     from minutes.config import load_settings
@@ -280,7 +322,10 @@ def batch_collect(
                 settings, db, run_id, wait=wait, poll_s=poll, on_event=lambda m: err.print(m)
             )
         )
-    _print_run(view)
+    if as_json:
+        print_json(view)
+    else:
+        _print_run(view)
     if any(m.status == "failed" for m in view.meetings):
         raise typer.Exit(1)
 

@@ -16,7 +16,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from minutes.cli._checks import check_model_choice
 from minutes.cli._console import err, out, write_atomically
+from minutes.cli._outputs import check_out_file, check_out_folder
 from minutes.errors import ConfigError, MinutesError
 from minutes.pipeline.choices import EngineChoice, Strategy
 
@@ -117,6 +119,12 @@ def eval_command(
     from minutes.prompts import configured_library
 
     settings = load_settings()
+    check_model_choice(settings, model, provider)
+    # The report is written after every meeting ran: a place it cannot go is refused first.
+    if report is not None:
+        check_out_file(report, label="--report")
+    else:
+        check_out_folder(Path.cwd(), "the report (./eval-DATASET-TIME.md)")
     library = configured_library(settings)
     versions = _selected_versions(library, prompt or [])
     data = load_dataset(dataset, limit=limit)

@@ -2,17 +2,21 @@
 
 Every command reads the configured store (``MINUTES_DATABASE_URL``, else the SQLite file in
 the user data directory), migrating it on first use; a database problem is one ``StoreError``
-line (exit 9), never a traceback.
+line (exit 9), an id that matches nothing one ``NotFound`` line (exit 10), never a traceback.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from minutes.cli._console import JsonFlag, err, open_configured_store, out, print_json, usd
+from minutes.errors import NotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 commands = typer.Typer()
 
@@ -124,15 +128,62 @@ def actions(
 
 @commands.command()
 def done(
-    action_id: Annotated[int, typer.Argument(help="the action item's id (from `actions`)")],
+    action: Annotated[
+        str,
+        typer.Argument(
+            help="the action item's id (the id column of `actions`), or the meeting's id "
+            "prefix (the meeting column) when that meeting has one item to change",
+            show_default=False,
+        ),
+    ],
     undo: Annotated[bool, typer.Option("--undo", help="mark it open again")] = False,
 ) -> None:
     """Mark an action item done (or open again with --undo)."""
     from minutes.store.meetings import set_action_status
 
     with open_configured_store() as store, store.transaction() as session:
-        item = set_action_status(session, action_id, done=not undo)
+        item = set_action_status(session, _action_id(session, action, undo=undo), done=not undo)
     err.print(f"action {item.id} is {item.status}: {item.task}", highlight=False)
+
+
+def _action_id(session: Session, given: str, *, undo: bool) -> int:
+    """The action item ``given`` names: a number is its id; a meeting id prefix names the one
+    item of that meeting that would change (the open one, or with --undo the done one)."""
+    from minutes.store.meetings import MIN_PREFIX, list_actions, resolve_meeting_id
+
+    wanted = given.strip()
+    if wanted.isdigit() and list_actions(session, action_id=int(wanted)):
+        return int(wanted)
+    no_item = f"no action item {wanted} (the ids are the id column of `minutes actions`)"
+    if len(wanted) < MIN_PREFIX or not all(c in "0123456789abcdefABCDEF" for c in wanted):
+        if wanted.isdigit():
+            raise NotFound(no_item)
+        raise NotFound(
+            f"{given!r} is neither an action item id (a number from the id column of "
+            f"`minutes actions`) nor a meeting id prefix ({MIN_PREFIX}+ hex characters)"
+        )
+    try:
+        meeting_id = resolve_meeting_id(session, wanted)
+    except NotFound as exc:
+        # Digits may be either: say both were looked for.
+        if wanted.isdigit():
+            raise NotFound(f"{no_item}; as a meeting id prefix: {exc}") from None
+        raise
+    items = list_actions(session, meeting_id=meeting_id)
+    state = "done" if undo else "open"
+    candidates = [a for a in items if a.status == state]
+    if len(candidates) == 1:
+        return candidates[0].id
+    if not items:
+        raise NotFound(f"meeting {meeting_id[:8]} has no action items")
+    if not candidates:
+        target = "open" if undo else "done"
+        raise NotFound(f"every action item of meeting {meeting_id[:8]} is {target} already")
+    listed = "; ".join(f"{a.id} ({a.task})" for a in candidates)
+    raise NotFound(
+        f"meeting {meeting_id[:8]} has {len(candidates)} {state} action items; give one's id: "
+        f"{listed}"
+    )
 
 
 @commands.command()

@@ -8,14 +8,23 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sys
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from minutes.cli._checks import (
+    check_format,
+    check_model_choice,
+    check_timezone,
+    check_transcript_paths,
+    parse_date,
+)
 from minutes.cli._console import cost_ceiling, err, out, print_json, usd, write_atomically
-from minutes.errors import ConfigError
+from minutes.cli._outputs import NAMING_HELP, check_out_file
+from minutes.errors import ConfigError, TranscriptError
 from minutes.examples import EXAMPLES
 from minutes.pipeline.choices import EngineChoice, Strategy
 
@@ -38,7 +47,8 @@ def summarize(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="transcript files (.txt .vtt .srt .json) or directories of them",
+            help="transcript files (.txt .md .vtt .srt .json) or directories of them; "
+            "- reads one transcript from standard input",
             show_default=False,
         ),
     ] = None,
@@ -46,26 +56,39 @@ def summarize(
         str | None, typer.Option(help="summarize a bundled example instead: " + ", ".join(EXAMPLES))
     ] = None,
     format: Annotated[
-        str | None, typer.Option("--format", help="force the input format: text, vtt, srt, json")
+        str | None,
+        typer.Option(
+            "--format",
+            help="force the input format of one transcript: text, vtt, srt, json "
+            "(else the extension decides, else the content)",
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option(help="meeting title")] = None,
     date: Annotated[
-        dt.datetime | None,
+        str | None,
         typer.Option(
-            formats=["%Y-%m-%d"], help="meeting date; relative due dates resolve against it"
+            metavar="YYYY-MM-DD", help="meeting date; relative due dates resolve against it"
         ),
     ] = None,
-    timezone: Annotated[str | None, typer.Option(help="IANA timezone of the meeting")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA timezone of the meeting, e.g. Europe/Paris")
+    ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--output", "-o", help="md or json")
     ] = OutputFormat.md,
+    as_json: Annotated[bool, typer.Option("--json", help="the same as -o json")] = False,
     out_file: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="write here instead of stdout (a directory with several meetings)"
+            "--out",
+            help="write here instead of stdout: a file for one meeting; a directory for "
+            f"several, {NAMING_HELP}. An existing file is replaced atomically; links, FIFOs "
+            "and devices are refused",
         ),
     ] = None,
-    model: Annotated[str | None, typer.Option(help="registry model to use first")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="registry model to use first (`minutes models`)")
+    ] = None,
     provider: Annotated[str | None, typer.Option(help="only models of this provider")] = None,
     max_cost: Annotated[
         str | None, typer.Option("--max-cost", help="ceiling on a model's $ per 1K tokens in+out")
@@ -101,13 +124,32 @@ def summarize(
     """Turn meeting transcripts into notes: TL;DR, summary, key points, decisions, action items.
 
     Several files or a directory run concurrently within the scheduler's limits, with a table
-    at the end; the exit code is non-zero only when a meeting failed."""
+    at the end; the exit code is non-zero only when a meeting failed. A meeting stored before
+    with the same content is not summarized again (--force does): its stored notes are
+    printed or written instead, so every transcript yields one document."""
     from minutes.config import load_settings
     from minutes.pipeline.options import PipelineOptions
 
+    # Everything the user typed is checked before a transcript is read or a model called.
     if bool(paths) == (example is not None):
         raise ConfigError("give a transcript PATH or --example NAME (one of them)")
-    meeting_date = date.date() if date else None
+    meeting_date = parse_date(date)
+    format = check_format(format)
+    timezone = check_timezone(timezone)
+    settings = load_settings()
+    check_model_choice(settings, model, provider)
+    given = paths or []
+    from_stdin = STDIN in given
+    several = bool(given) and (batch or len(given) > 1 or given[0].is_dir())
+    if from_stdin and several:
+        raise ConfigError("- (standard input) can only be the one transcript of a run")
+    if several and dry_run:
+        # Not ignored: the run would then call the models for real and pay for it.
+        raise ConfigError("--dry-run estimates one transcript; give one file, not several")
+    if several and format is not None:
+        raise ConfigError(
+            "--format applies to one transcript; with several, each is read by its extension"
+        )
     options = PipelineOptions(
         engine=engine,
         strategy=strategy,
@@ -118,12 +160,17 @@ def summarize(
         timezone=timezone,
         title=title,
     )
-    as_json = output is OutputFormat.json
-    if paths and (batch or len(paths) > 1 or paths[0].is_dir()):
+    as_json = as_json or output is OutputFormat.json
+    if several:
         from minutes.cli.batch import summarize_several
 
+        if batch and out_file is not None:
+            raise ConfigError(
+                "--out has nothing to write with --batch: the notes are stored when the run "
+                "is collected (`minutes batch collect`); read them with `minutes show ID`"
+            )
         summarize_several(
-            paths,
+            given,
             options,
             batch=batch,
             wait=wait,
@@ -136,7 +183,13 @@ def summarize(
             cache=cache,
         )
         return
-    path = paths[0] if paths else _example(example)
+    if from_stdin:
+        path = Path("stdin")
+    else:
+        path = paths[0] if paths else _example(example)
+        check_transcript_paths([path])
+    if out_file is not None and not dry_run:
+        check_out_file(out_file, inputs=[] if from_stdin else [path])
     if example is not None:
         # SRT cannot state a title or date: the example's own metadata fills them in.
         title = title or EXAMPLES[example].title
@@ -145,10 +198,12 @@ def summarize(
 
     from minutes.transcripts import load_transcript
 
-    transcript = load_transcript(
-        path, format=format, title=title, date=meeting_date, timezone=timezone
-    )
-    settings = load_settings()
+    if from_stdin:
+        transcript = _stdin_transcript(format=format, title=title, date=meeting_date, tz=timezone)
+    else:
+        transcript = load_transcript(
+            path, format=format, title=title, date=meeting_date, timezone=timezone
+        )
     if dry_run:
         from minutes.runs.dry import estimate_run
 
@@ -156,6 +211,37 @@ def summarize(
         print_estimate(estimate, as_json=as_json)
         return
     _summarize_one(transcript, options, settings, path, store, cache, as_json, quotes, out_file)
+
+
+STDIN = Path("-")
+
+
+def _stdin_transcript(
+    *, format: str | None, title: str | None, date: dt.date | None, tz: str | None
+) -> Transcript:
+    """The transcript piped to standard input: format from --format, else sniffed; titled
+    "stdin" unless --title or the content says otherwise."""
+    from minutes.transcripts import load_transcript
+    from minutes.transcripts.loader import DEFAULT_MAX_BYTES
+
+    stream = sys.stdin
+    if stream is None or stream.isatty():
+        # Reading a terminal would look like a hang; say what - is for instead.
+        raise TranscriptError(
+            "- reads the transcript from standard input, but nothing is piped in "
+            "(e.g. `cat meeting.vtt | minutes summarize -`)"
+        )
+    data = stream.buffer.read(DEFAULT_MAX_BYTES + 1)  # one byte more tells "too large"
+    # Through a file named "stdin", so that standard input gets exactly the decoding, size
+    # limit and checks a file gets, and no extension forces a format.
+    with tempfile.TemporaryDirectory(prefix="minutes-stdin-") as folder:
+        file = Path(folder) / "stdin"
+        file.write_bytes(data)
+        transcript = load_transcript(file, format=format, title=title, date=date, timezone=tz)
+    if title is None and transcript.title == "Stdin":
+        # No title given or stated in the content: the file name's, which is the stream's.
+        transcript = transcript.model_copy(update={"title": "stdin"})
+    return transcript
 
 
 def _example(name: str | None) -> Path:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from minutes.errors import StoreError
+from minutes.errors import NotFound
 from minutes.store.db import affected
 from minutes.store.models import (
     DEFAULT_TENANT,
@@ -141,16 +141,16 @@ def resolve_run_id(session: Session, id_or_prefix: str | None) -> str:
         query = query.where(BatchRun.id.startswith(id_or_prefix))
     ids = list(session.scalars(query.limit(2)))
     if not ids:
-        raise StoreError(f"no batch run {id_or_prefix!r}" if id_or_prefix else "no batch run")
+        raise NotFound(f"no batch run {id_or_prefix!r}" if id_or_prefix else "no batch run")
     if id_or_prefix and len(ids) > 1 and ids[0] != id_or_prefix:
-        raise StoreError(f"batch run prefix {id_or_prefix!r} is ambiguous")
+        raise NotFound(f"batch run prefix {id_or_prefix!r} is ambiguous")
     return ids[0]
 
 
 def load_run(session: Session, run_id: str) -> RunView:
     run = session.get(BatchRun, run_id)
     if run is None:
-        raise StoreError(f"no batch run {run_id!r}")
+        raise NotFound(f"no batch run {run_id!r}")
     meetings = session.scalars(
         select(BatchMeeting).where(BatchMeeting.run_id == run_id).order_by(BatchMeeting.position)
     )

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from minutes.errors import StoreError
+from minutes.errors import NotFound
 from minutes.notes import MeetingNotes
 from minutes.store.db import affected
 from minutes.store.models import (
@@ -226,7 +226,7 @@ def _decision_rows(meeting_id: str, notes_id: int, notes: MeetingNotes) -> list[
 def set_action_status(session: Session, action_id: int, *, done: bool) -> ActionView:
     item = session.get(ActionItemRow, action_id)
     if item is None:
-        raise StoreError(f"no action item {action_id}")
+        raise NotFound(f"no action item {action_id}")
     item.status = "done" if done else "open"
     item.closed_at = utcnow_naive() if done else None
     session.flush()
@@ -274,14 +274,14 @@ def resolve_meeting_id(session: Session, id_or_prefix: str) -> str:
     if session.get(Meeting, wanted) is not None:
         return wanted
     if len(wanted) < MIN_PREFIX:
-        raise StoreError(f"no meeting {id_or_prefix!r} (give at least {MIN_PREFIX} characters)")
+        raise NotFound(f"no meeting {id_or_prefix!r} (give at least {MIN_PREFIX} characters)")
     found = session.scalars(
         select(Meeting.id).where(Meeting.id.startswith(wanted, autoescape=True)).limit(2)
     ).all()
     if not found:
-        raise StoreError(f"no meeting {id_or_prefix!r}")
+        raise NotFound(f"no meeting {id_or_prefix!r}")
     if len(found) > 1:
-        raise StoreError(f"{id_or_prefix!r} matches more than one meeting; give more of the id")
+        raise NotFound(f"{id_or_prefix!r} matches more than one meeting; give more of the id")
     return found[0]
 
 
@@ -347,7 +347,7 @@ def get_meeting(session: Session, id_or_prefix: str) -> MeetingDetail:
         .limit(1)
     ).first()
     if latest is None:
-        raise StoreError(f"meeting {meeting_id} has no notes")
+        raise NotFound(f"meeting {meeting_id} has no notes")
     return MeetingDetail(
         summary=summary,
         notes=MeetingNotes.model_validate(latest.notes),
