@@ -40,3 +40,10 @@ def test_two_sync_runs_in_one_process_share_a_gateway(make_gateway, fake_server)
 def test_bad_input_raises_a_typed_error(tmp_path) -> None:
     with pytest.raises(TranscriptError):
         minutes.summarize(tmp_path / "missing.vtt")
+
+
+def test_a_transcripts_own_warnings_reach_the_notes(tmp_path) -> None:
+    path = tmp_path / "nul.txt"
+    path.write_bytes(b"Alice: hello\x00 there, I will send the deck by Friday.\nBob: ok thanks\n")
+    notes = minutes.summarize(path, date=dt.date(2025, 3, 10))
+    assert any("NUL" in w for w in notes.warnings), notes.warnings

@@ -66,21 +66,67 @@ def test_vtt_forced_on_prose_says_what_is_missing() -> None:
         parse_transcript("Alice: hello\n", format="vtt")
 
 
-@pytest.mark.parametrize(
-    ("timing", "message"),
-    [
-        ("00:00:01.000 -> 00:00:02.000", "line 3: text outside a cue"),
-        ("00:00:01 --> 00:00:02.000", "line 4: invalid cue timing"),
-        ("00:00:aa.000 --> 00:00:02.000", "line 4: invalid cue timing"),
-        ("00:61:01.000 --> 00:62:02.000", "line 4: invalid timestamp"),
-        ("00:00:05.000 --> 00:00:02.000", "line 4: cue ends before it starts"),
-    ],
-)
-def test_vtt_broken_timings_name_the_line(timing: str, message: str) -> None:
+BROKEN_TIMINGS = [
+    ("00:00:01 --> 00:00:02.000", "line 4: invalid cue timing"),
+    ("00:00:aa.000 --> 00:00:02.000", "line 4: invalid cue timing"),
+    ("00:61:01.000 --> 00:62:02.000", "line 4: invalid timestamp"),
+    ("00:00:05.000 --> 00:00:02.000", "line 4: cue ends before it starts"),
+]
+
+
+@pytest.mark.parametrize(("timing", "message"), BROKEN_TIMINGS)
+def test_vtt_broken_cue_is_skipped_with_a_warning_naming_the_line(
+    timing: str, message: str
+) -> None:
     content = f"WEBVTT\n\n1\n{timing}\nHello.\n\n00:00:06.000 --> 00:00:07.000\nBye.\n"
+    t = parse_transcript(content, format="vtt", name="bad.vtt")
+    assert [(s.text, s.start, s.end) for s in t.segments] == [("Bye.", 6.0, 7.0)]
+    assert len(t.warnings) == 1
+    assert t.warnings[0].startswith(f"bad.vtt: {message}")
+    assert t.warnings[0].endswith("that cue was skipped")
+
+
+@pytest.mark.parametrize(("timing", "message"), BROKEN_TIMINGS)
+def test_vtt_with_every_cue_broken_is_an_error_naming_the_line(timing: str, message: str) -> None:
+    content = f"WEBVTT\n\n1\n{timing}\nHello.\n\n2\n{timing}\nBye.\n"
     with pytest.raises(TranscriptError, match=message) as info:
         parse_transcript(content, format="vtt", name="bad.vtt")
-    assert str(info.value).startswith("bad.vtt: line ")
+    assert str(info.value).startswith("bad.vtt: line 4: ")
+    assert str(info.value).endswith("(and no cue is readable)")
+
+
+def test_vtt_broken_cue_keeps_the_cues_around_it_and_their_speakers(tmp_path: Path) -> None:
+    path = tmp_path / "standup.vtt"
+    path.write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann>We ship Friday.\n\n"
+        "00:00:0x.000 --> 00:00:03.000\n<v Bob>Lost line.\n\n"
+        "00:00:04.000 --> 00:00:05.000\n<v Bob>Agreed.\n",
+        encoding="utf-8",
+    )
+    t = load_transcript(path)
+    assert [(s.speaker, s.text) for s in t.segments] == [
+        ("Ann", "We ship Friday."),
+        ("Bob", "Agreed."),
+    ]
+    assert t.warnings == [
+        "standup.vtt: line 6: invalid cue timing '00:00:0x.000 --> 00:00:03.000'; "
+        "expected 'hh:mm:ss.mmm --> hh:mm:ss.mmm': that cue was skipped"
+    ]
+
+
+def test_vtt_timing_without_its_arrow_is_text_outside_a_cue() -> None:
+    # "->" is no timing line at all: the block is text outside any cue, which stays an error
+    content = (
+        "WEBVTT\n\n1\n00:00:01.000 -> 00:00:02.000\nHello.\n\n00:00:06.000 --> 00:00:07.000\nBye.\n"
+    )
+    with pytest.raises(TranscriptError, match=r"^bad\.vtt: line 3: text outside a cue"):
+        parse_transcript(content, format="vtt", name="bad.vtt")
+
+
+def test_vtt_bad_timing_in_the_header_block_is_an_error() -> None:
+    content = "WEBVTT\n00:00:0x.000 --> 00:00:02.000\nHello.\n"
+    with pytest.raises(TranscriptError, match=r"^h\.vtt: line 2: invalid cue timing"):
+        parse_transcript(content, format="vtt", name="h.vtt")
 
 
 def test_vtt_with_header_only_has_no_text() -> None:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from minutes.errors import TranscriptError
-from minutes.transcripts import load_transcript, parse_transcript
+from minutes.transcripts import Transcript, load_transcript, parse_transcript
 
 DATA = Path(__file__).parents[1] / "data" / "transcripts"
 
 
-def _parse(data: object, name: str = "t.json") -> object:
+def _parse(data: object, name: str = "t.json") -> Transcript:
     return parse_transcript(json.dumps(data), name=name)
 
 
@@ -119,7 +120,7 @@ def test_unknown_shape_lists_expected_and_found_keys() -> None:
 
 
 def test_scalar_json_is_an_unknown_shape() -> None:
-    with pytest.raises(TranscriptError, match="got a str"):
+    with pytest.raises(TranscriptError, match=r"got a string$"):
         parse_transcript('"hello"', format="json")
 
 
@@ -134,7 +135,7 @@ def test_item_that_is_not_an_object() -> None:
 
 
 def test_text_of_wrong_type() -> None:
-    with pytest.raises(TranscriptError, match="'text' should be a string, got int"):
+    with pytest.raises(TranscriptError, match=r"'text' should be a string, got a number$"):
         _parse([{"text": 5}])
 
 
@@ -161,3 +162,139 @@ def test_invalid_json_says_where() -> None:
 def test_empty_list_has_no_text() -> None:
     with pytest.raises(TranscriptError, match=r"no text found in x\.json"):
         parse_transcript("[]", name="x.json")
+
+
+# --- pathological JSON: one TranscriptError in the user's terms ----------------------------
+
+EXPECTED = "expected a list of {speaker, start, end, text} objects, or an object with a list"
+
+
+@pytest.mark.parametrize("name", ["deep.json", "deep"])  # by extension, and sniffed
+def test_deeply_nested_json_is_one_error(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(TranscriptError) as info:
+        load_transcript(path)
+    assert str(info.value).startswith(f"{name}: the JSON is nested too deeply to read; {EXPECTED}")
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("bignum.json", '[{"speaker": "Ann", "start": ' + "1" * 5000 + ', "text": "hi"}]'),
+        ("bare.json", "1" * 5000),
+        ("sniffed", "[" + "9" * 5000 + "]"),
+        ("negative.json", '{"segments": [], "id": -' + "7" * 5000 + "}"),
+    ],
+)
+def test_a_5000_digit_number_is_one_error(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(TranscriptError) as info:
+        load_transcript(path)
+    message = str(info.value)
+    assert message.startswith(f"{name}: the JSON holds a number of 5,000 digits, too long to read")
+    assert EXPECTED in message
+
+
+def test_long_but_readable_numbers_are_fine_where_unused() -> None:
+    t = _parse({"id": 10**60, "segments": [{"speaker": "Ann", "start": 1, "text": "hi"}]})
+    assert [(s.speaker, s.start) for s in t.segments] == [("Ann", 1.0)]
+
+
+def test_a_number_too_large_for_a_time_says_so() -> None:
+    with pytest.raises(TranscriptError) as info:
+        _parse([{"text": "hi", "start": 10**400}])
+    assert str(info.value) == "t.json[0]: cannot read 'start': a number too large to be a time"
+
+
+@pytest.mark.parametrize("start", ["1e999", float("inf"), float("nan")])
+def test_infinite_times_are_refused(start: object) -> None:
+    with pytest.raises(TranscriptError, match=r"t\.json\[0\]: cannot read 'start': .* finite time"):
+        _parse([{"text": "hi", "start": start}])
+
+
+@pytest.mark.parametrize(
+    ("doc", "kind"),
+    [("null", "null"), ("true", "true"), ("3.5", "a number"), ('"x"', "a string")],
+)
+def test_top_level_scalars_are_named_in_json_terms(doc: str, kind: str) -> None:
+    with pytest.raises(TranscriptError) as info:
+        parse_transcript(doc, name="x.json")
+    message = str(info.value)
+    assert message.startswith(f"x.json: unrecognised JSON transcript: {EXPECTED}")
+    assert message.endswith(f"; got {kind}")
+    assert "NoneType" not in message
+
+
+@pytest.mark.parametrize(
+    ("item", "kind"), [(None, "null"), ([1, 2], "an array"), (False, "false"), (7, "a number")]
+)
+def test_segment_of_the_wrong_kind_says_what_was_expected(item: object, kind: str) -> None:
+    with pytest.raises(TranscriptError) as info:
+        _parse({"segments": [item]})
+    assert str(info.value) == (
+        "t.json: segments[0]: expected an object with 'text' (and 'speaker', 'start', 'end'), "
+        f"got {kind}"
+    )
+
+
+def test_speaker_that_is_an_object_is_ignored_not_stringified() -> None:
+    t = _parse([{"speaker": {"id": 1}, "text": "hi"}, {"speaker": 2.5, "text": "yo"}])
+    assert [(s.speaker, s.text) for s in t.segments] == [(None, "hi"), ("2.5", "yo")]
+
+
+@pytest.mark.parametrize(
+    ("alternative", "message"),
+    [
+        (
+            "words",
+            "channels[0].alternatives[0] should be an object with 'transcript', got a string",
+        ),
+        ({"paragraphs": [1]}, "the Deepgram alternative has no 'transcript'"),
+        (
+            {"paragraphs": {"paragraphs": [{"sentences": 5}]}},
+            "paragraphs[0]: expected an object with a 'sentences' array",
+        ),
+        (
+            {"paragraphs": {"paragraphs": ["p"]}},
+            "paragraphs[0]: expected an object with a 'sentences' array",
+        ),
+    ],
+)
+def test_odd_deepgram_shapes_are_one_error(alternative: object, message: str) -> None:
+    doc = {"results": {"channels": [{"alternatives": [alternative]}]}}
+    with pytest.raises(TranscriptError, match=re.escape(message)):
+        _parse(doc)
+
+
+def test_deepgram_sentences_without_text_strings_are_skipped() -> None:
+    paragraph = {"speaker": 0, "sentences": [{"text": "Hi."}, {"text": 5}, "x", {"text": "Yo."}]}
+    doc = {
+        "results": {"channels": [{"alternatives": [{"paragraphs": {"paragraphs": [paragraph]}}]}]}
+    }
+    assert [(s.speaker, s.text) for s in _parse(doc).segments] == [("Speaker 0", "Hi. Yo.")]
+
+
+def test_overlong_timezone_in_the_file_is_ignored() -> None:
+    # zoneinfo raises OSError ("file name too long") for such a name, not ValueError
+    t = _parse({"timezone": "A" * 300, "segments": [{"text": "hi"}]})
+    assert t.timezone is None
+
+
+def test_odd_keys_are_quoted_and_many_keys_cut_short() -> None:
+    with pytest.raises(TranscriptError) as info:
+        _parse({"\n": 1, "": 2, "ok": 3}, name="odd.json")
+    assert str(info.value).endswith("found keys: '', '\\n', ok")
+    with pytest.raises(TranscriptError) as info:
+        _parse({f"k{i:04}": i for i in range(5000)}, name="wide.json")
+    assert str(info.value).endswith(
+        "found keys: k0000, k0001, k0002, k0003, k0004, k0005, "
+        "k0006, k0007, k0008, k0009, k0010, k0011 and 4,988 more"
+    )
+
+
+def test_a_long_time_string_is_cut_short_in_the_message() -> None:
+    with pytest.raises(TranscriptError) as info:
+        _parse([{"text": "hi", "start": "x" * 100_000}])
+    assert str(info.value) == f"t.json[0]: cannot read 'start': '{'x' * 36}... is not a time"

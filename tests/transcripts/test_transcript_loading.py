@@ -205,7 +205,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         raise PermissionError(13, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "open", denied)  # chmod does not stop root, which CI may be
-    with pytest.raises(TranscriptError, match=r"cannot read .*secret\.txt: Permission denied"):
+    with pytest.raises(TranscriptError, match=r"cannot read .*secret\.txt: permission denied$"):
         load_transcript(path)
 
 
@@ -214,3 +214,40 @@ def test_no_text_after_parsing(tmp_path: Path) -> None:
     path.write_text("1\n00:00:01,000 --> 00:00:02,000\n<i> </i>\n", encoding="utf-8")
     with pytest.raises(TranscriptError, match=r"^no text found in silence\.srt \(read as srt\)$"):
         load_transcript(path)
+
+
+# --- Markdown files are plain text ----------------------------------------------------------
+
+MARKDOWN = (
+    "---\ntitle: Stand-up\n---\n\n# Stand-up\n\n**Ann:** We ship Friday.\n\n**Ben:** Agreed.\n"
+)
+
+
+def test_md_file_is_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "standup.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    t = load_transcript(path)
+    assert t.source_format == "text"
+    assert t.title == "Stand-up"
+    assert [(s.speaker, s.text) for s in t.segments] == [
+        ("Ann", "We ship Friday."),
+        ("Ben", "Agreed."),
+    ]
+
+
+def test_md_file_holding_json_is_still_text(tmp_path: Path) -> None:
+    path = tmp_path / "export.md"
+    path.write_text(JSON, encoding="utf-8")
+    assert load_transcript(path).source_format == "text"  # the extension decides, as for .txt
+
+
+def test_md_files_are_picked_up_when_a_directory_is_expanded(tmp_path: Path) -> None:
+    from minutes.runs.many import TRANSCRIPT_SUFFIXES, expand_inputs
+
+    assert ".md" in TRANSCRIPT_SUFFIXES
+    for name, content in [("a.md", MARKDOWN), ("b.txt", TEXT), ("c.MD", MARKDOWN)]:
+        (tmp_path / name).write_text(content, encoding="utf-8")
+    (tmp_path / "d.pdf").write_bytes(b"%PDF-1.4")
+    found = expand_inputs([tmp_path])
+    assert [p.name for p in found] == ["a.md", "b.txt", "c.MD"]
+    assert all(load_transcript(p).segments for p in found)

@@ -70,7 +70,12 @@ def extractive_notes(
         update={
             "title": options.title or transcript.title,
             "date": options.meeting_date or transcript.date,
-            "warnings": [*warnings, *([reason] if reason else []), *notes.warnings],
+            "warnings": [
+                *transcript.warnings,
+                *warnings,
+                *([reason] if reason else []),
+                *notes.warnings,
+            ],
         }
     )
 
@@ -229,7 +234,7 @@ async def run_pipeline(
         engine=_engine(provenance),
         degraded=any(p.degraded for p in provenance),
         degraded_reasons=[f"{p.stage}: {p.reason}" for p in provenance if p.reason],
-        warnings=warnings,
+        warnings=[*transcript.warnings, *warnings],
         provenance=provenance,
         embedding=embedding,
     )

@@ -26,7 +26,7 @@ from minutes.store.db import Store
 from minutes.store.meetings import already_stored, meeting_id_for, save_meeting
 from minutes.transcripts import load_transcript
 
-TRANSCRIPT_SUFFIXES = (".txt", ".vtt", ".srt", ".json")
+TRANSCRIPT_SUFFIXES = (".txt", ".md", ".vtt", ".srt", ".json")
 
 
 class MeetingOutcome(BaseModel):

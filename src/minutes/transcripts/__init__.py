@@ -11,7 +11,9 @@ Formats: :mod:`~minutes.transcripts.text`, :mod:`~minutes.transcripts.vtt`,
 :mod:`~minutes.transcripts.srt`, :mod:`~minutes.transcripts.json_formats` (each module's
 docstring lists what it reads). Normalisation rules: :mod:`~minutes.transcripts.normalise`.
 Chunk text form: :mod:`~minutes.transcripts.chunking`. Every unreadable input raises
-:class:`~minutes.errors.TranscriptError` with one line saying why.
+:class:`~minutes.errors.TranscriptError` with one line saying why. Input that was read but
+needed repair or looks doubtful (a stray NUL removed, a WebVTT cue skipped, text that is mostly
+not letters) gives a transcript whose ``warnings`` say so, for the notes to repeat.
 """
 
 from minutes.transcripts.chunking import Chunk, chunk_transcript, format_segment

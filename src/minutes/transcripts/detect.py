@@ -55,8 +55,10 @@ def sniff_format(content: str) -> str:
     if lines[0][0] in "[{":
         try:
             json.loads(content)
-        except ValueError:
+        except json.JSONDecodeError:
             pass  # "[00:01] Alice: ..." starts with a bracket too
+        except (ValueError, RecursionError):
+            return "json"  # well-formed but too deep or a huge number: the JSON reader says so
         else:
             return "json"
     return "text"

@@ -7,13 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from minutes.errors import TranscriptError
+from minutes.transcripts.decoding import decode_transcript, strip_ansi
 from minutes.transcripts.detect import detect_format, normalise_format
 from minutes.transcripts.json_formats import parse_json
 from minutes.transcripts.metadata import check_timezone
 from minutes.transcripts.models import Transcript
 from minutes.transcripts.normalise import normalise
 from minutes.transcripts.parsed import ParsedTranscript
-from minutes.transcripts.reading import decode_transcript, read_transcript_bytes
+from minutes.transcripts.reading import read_transcript_bytes
 from minutes.transcripts.srt import parse_srt
 from minutes.transcripts.text import parse_text
 from minutes.transcripts.vtt import parse_vtt
@@ -42,13 +43,13 @@ def parse_transcript(
     ``format`` (one of :data:`FORMATS`, or an alias such as ``"webvtt"``) forces the parser;
     otherwise ``name``'s extension decides, else the content is sniffed. ``name`` also becomes
     ``source_name`` and, prettified, the fallback title. ``title``/``date``/``timezone`` override
-    what the content states. Raises :class:`~minutes.errors.TranscriptError` for anything that
-    cannot be read as a transcript.
+    what the content states. ANSI escape sequences (terminal colours) are removed. Raises
+    :class:`~minutes.errors.TranscriptError` for anything that cannot be read as a transcript.
     """
     label = name or "transcript"
     if "\x00" in content:
         raise TranscriptError(f"{label} looks like binary data, not a text transcript")
-    content = content.lstrip("\ufeff")
+    content = strip_ansi(content.lstrip("\ufeff"))
     if not content.strip():
         raise TranscriptError(f"{label} is empty")
     timezone = check_timezone(timezone)
@@ -76,15 +77,20 @@ def load_transcript(
     """Read, decode, parse and normalise a transcript file.
 
     The size is checked against ``max_bytes`` before anything is read. The text encoding is
-    UTF-8, or UTF-16/32 with a byte order mark, else chardet's guess. See
-    :func:`parse_transcript` for ``format``, ``title``, ``date`` and ``timezone``.
+    decided as :mod:`~minutes.transcripts.decoding` says (a byte order mark, else UTF-8 unless
+    the file is plainly UTF-16/32, else chardet's guess); what decoding repaired is in the
+    transcript's ``warnings``. See :func:`parse_transcript` for ``format``, ``title``, ``date``
+    and ``timezone``.
     """
     if format is not None:
         format = normalise_format(format)  # a typo should fail before a large read
     check_timezone(timezone)
     file = Path(path)
     data = read_transcript_bytes(file, max_bytes)
-    content = decode_transcript(data, file.name)
-    return parse_transcript(
-        content, format=format, name=file.name, title=title, date=date, timezone=timezone
+    decoded = decode_transcript(data, file.name)
+    transcript = parse_transcript(
+        decoded.text, format=format, name=file.name, title=title, date=date, timezone=timezone
     )
+    if not decoded.warnings:
+        return transcript
+    return transcript.model_copy(update={"warnings": [*decoded.warnings, *transcript.warnings]})

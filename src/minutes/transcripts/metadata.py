@@ -140,7 +140,7 @@ def is_timezone(name: str) -> bool:
         return False
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a 300-letter name
         return False
     return True
 

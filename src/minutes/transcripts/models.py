@@ -28,6 +28,10 @@ class Transcript(BaseModel):
     timezone: str | None = Field(None, description="IANA name; relative due dates resolve in it")
     source_format: str = "text"
     source_name: str | None = None
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what reading the file noticed but did not stop for; the notes repeat it",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

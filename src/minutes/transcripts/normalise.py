@@ -11,17 +11,21 @@
 - Indices renumbered ``0..n-1``; notes cite them.
 - Title: the caller's, else the file's, else the file name prettified. Date and timezone: the
   caller's, else the file's, else ``None``.
+- Warnings: the parser's, plus one when the text is mostly not letters (see
+  :data:`MIN_LETTER_SHARE`): notes from such text are likely noise, and the user should know.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from pydantic import ValidationError
 
 from minutes.errors import TranscriptError
 from minutes.tokens import count_tokens
+from minutes.transcripts.decoding import strip_ansi
 from minutes.transcripts.metadata import title_from_name
 from minutes.transcripts.models import Segment, Transcript
 from minutes.transcripts.parsed import ParsedTranscript, RawSegment
@@ -29,12 +33,29 @@ from minutes.transcripts.parsed import ParsedTranscript, RawSegment
 MAX_TURN_TOKENS = 400
 """Merged turns stop growing past this many tokens; a new segment of the same speaker follows."""
 
-_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+MIN_LETTER_SHARE = 0.5
+"""Below this share of letters among the non-space characters of what was said, warn.
+
+Speech written down is mostly letters: English prose is about 95 % letters, and the transcripts
+shipped with minutes and its tests score 81-95 %. One sentence of figures ("Q3 revenue was
+$1,234,567, up 12 % on 2024-03-31") falls to about 40 %, but a whole meeting of them does not;
+text under half letters is rather a wrong file, a wrong encoding or a dump of numbers. Speaker
+names, timestamps and markup are not counted (parsers have removed them), so a timestamp-heavy
+caption file is judged by its words only. Letters and combining marks are what Unicode calls
+so, in any script: Japanese, Arabic or Hindi text counts in full.
+"""
+_MIN_CHARS_TO_JUDGE = 20  # "Bob: 42" is too short to say anything about an encoding
+# Zero-width characters, and the control characters that are not whitespace (a JSON "\u0000"
+# or "\u001b" in a text; PostgreSQL refuses NUL in text columns). Control characters that
+# str.split() takes for whitespace (\x1c-\x1f, \x85) are left to it, so words stay apart.
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_SAMPLE_CHARS = 200_000
 
 
 def clean_text(text: str) -> str:
-    """Collapse all whitespace to single spaces and drop zero-width characters."""
-    return " ".join(_INVISIBLE.sub("", text).split())
+    """Collapse all whitespace to single spaces; drop ANSI escapes, zero-width and control
+    characters."""
+    return " ".join(_INVISIBLE.sub("", strip_ansi(text)).split())
 
 
 def clean_speaker(speaker: str | None) -> str | None:
@@ -75,6 +96,37 @@ def merge_turns(
     return turns
 
 
+def _sample(text: str) -> str:
+    """``text``, or four windows spread over it when it is long: a warning need not read 50 MB."""
+    if len(text) <= _SAMPLE_CHARS:
+        return text
+    window = _SAMPLE_CHARS // 4
+    step = (len(text) - window) // 3
+    return "".join(text[i * step : i * step + window] for i in range(4))
+
+
+def letter_share(texts: list[str]) -> float | None:
+    """Share of letters among the non-space characters of ``texts``; ``None`` when too short.
+
+    Combining marks count as letters: Devanagari vowel signs are half of Hindi's characters.
+    """
+    visible = [ch for ch in _sample(" ".join(texts)) if not ch.isspace()]
+    if len(visible) < _MIN_CHARS_TO_JUDGE:
+        return None
+    letters = sum(1 for ch in visible if unicodedata.category(ch)[0] in "LM")
+    return letters / len(visible)
+
+
+def _letter_warning(turns: list[RawSegment], where: str) -> list[str]:
+    share = letter_share([t.text for t in turns])
+    if share is None or share >= MIN_LETTER_SHARE:
+        return []
+    return [
+        f"{where} is mostly not letters (only {share:.0%} of its characters are): it may be "
+        "the wrong file or read in the wrong encoding, so the notes may be noise"
+    ]
+
+
 def normalise(
     parsed: ParsedTranscript,
     *,
@@ -102,6 +154,7 @@ def normalise(
             timezone=timezone or parsed.timezone,
             source_format=source_format,
             source_name=source_name,
+            warnings=[*parsed.warnings, *_letter_warning(turns, where)],
         )
     except ValidationError as exc:  # parsers check times; this is the last guard
         raise TranscriptError(

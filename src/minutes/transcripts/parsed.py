@@ -28,3 +28,5 @@ class ParsedTranscript:
     title: str | None = None
     date: dt.date | None = None
     timezone: str | None = None
+    # Damage a parser worked around (a skipped cue, say): the user should hear of it.
+    warnings: list[str] = field(default_factory=list)

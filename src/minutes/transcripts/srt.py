@@ -31,18 +31,19 @@ def _check_timings(lines: list[str], name: str) -> None:
             continue
         match = _TIMING_LINE.fullmatch(line)
         where = f"{name}: line {number}"
+        shown = line.strip()[:80]  # a damaged file can put a whole paragraph on this line
         if not match:
             raise TranscriptError(
-                f"{where}: invalid subtitle timing {line.strip()!r}; "
+                f"{where}: invalid subtitle timing {shown!r}; "
                 "expected 'hh:mm:ss,mmm --> hh:mm:ss,mmm'"
             )
         start, end = (parse_clock(match.group(i)) for i in (1, 2))
         if start is None or end is None:
             raise TranscriptError(
-                f"{where}: invalid timestamp in {line.strip()!r} (minutes and seconds go to 59)"
+                f"{where}: invalid timestamp in {shown!r} (minutes and seconds go to 59)"
             )
         if end < start:
-            raise TranscriptError(f"{where}: subtitle ends before it starts: {line.strip()!r}")
+            raise TranscriptError(f"{where}: subtitle ends before it starts: {shown!r}")
 
 
 def _block_error(exc: pysrt.Error, name: str) -> TranscriptError:

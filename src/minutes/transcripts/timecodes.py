@@ -27,15 +27,24 @@ def parse_clock(value: str) -> float | None:
     return float(total)
 
 
+def _shown(value: object) -> str:
+    """``repr(value)``, cut short: a megabyte string in a JSON time must not fill the message."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
 def parse_seconds(value: object) -> float:
     """Seconds from a JSON time: a number, a numeric string or a clock string.
 
     Raises ``ValueError`` with a short reason for anything else, negative or not finite.
     """
     if isinstance(value, bool):  # bool is an int subclass; True is not "1 second"
-        raise ValueError(f"{value!r} is not a time")
+        raise ValueError(f"{_shown(value)} is not a time")
     if isinstance(value, int | float):
-        seconds = float(value)
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer beyond any float: 10**400
+            raise ValueError("a number too large to be a time") from None
     elif isinstance(value, str):
         clock = parse_clock(value)
         if clock is not None:
@@ -44,11 +53,11 @@ def parse_seconds(value: object) -> float:
             try:
                 seconds = float(value.strip())
             except ValueError:
-                raise ValueError(f"{value!r} is not a time") from None
+                raise ValueError(f"{_shown(value)} is not a time") from None
     else:
-        raise ValueError(f"{value!r} is not a time")
+        raise ValueError(f"{_shown(value)} is not a time")
     if not math.isfinite(seconds):
-        raise ValueError(f"{value!r} is not a finite time")
+        raise ValueError(f"{_shown(value)} is not a finite time")
     if seconds < 0:
-        raise ValueError(f"{value!r} is negative")
+        raise ValueError(f"{_shown(value)} is negative")
     return seconds

@@ -7,15 +7,18 @@
   entities (``&amp;``) decoded.
 - Title, date and timezone may be given in a ``NOTE`` block before the first cue, one
   ``Key: value`` per line (``NOTE Title: Stand-up`` works too).
-- A missing ``WEBVTT`` header is tolerated when the file has cue timings. A cue timing line that
-  is not ``[hh:]mm:ss.mmm --> [hh:]mm:ss.mmm`` (webvtt-py would silently drop that cue), or an end
-  before its start, is an error that names the line; so is text outside any cue.
+- A missing ``WEBVTT`` header is tolerated when the file has cue timings. A cue whose timing
+  line is not ``[hh:]mm:ss.mmm --> [hh:]mm:ss.mmm`` (webvtt-py would silently drop it), or ends
+  before it starts, is skipped with a warning that names its line, and the other cues are kept;
+  a file in which no cue is readable is an error. Text outside any cue is an error that names
+  the line.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass, field
 
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
@@ -32,52 +35,92 @@ _VOICE_OPEN = re.compile(r"<v(?:\.[^\s>]*)*(?:[ \t]+([^>]*))?>")
 _TAG = re.compile(r"<[^>]*>")
 
 
-def _check_timings(lines: list[str], name: str) -> None:
-    """Fail on the first unreadable or reversed cue timing, naming its line."""
-    for number, line in enumerate(lines, start=1):
-        if "-->" not in line:
-            continue
-        match = _TIMING_LINE.fullmatch(line)
-        where = f"{name}: line {number}"
-        if not match:
-            raise TranscriptError(
-                f"{where}: invalid cue timing {line.strip()!r}; "
-                "expected 'hh:mm:ss.mmm --> hh:mm:ss.mmm'"
-            )
-        try:
-            start, end = (Timestamp.from_string(match.group(i)) for i in (1, 2))
-        except MalformedCaptionError:
-            raise TranscriptError(
-                f"{where}: invalid timestamp in {line.strip()!r} (minutes and seconds go to 59)"
-            ) from None
-        if end < start:
-            raise TranscriptError(f"{where}: cue ends before it starts: {line.strip()!r}")
+@dataclass(slots=True)
+class _Block:
+    """Lines between empty lines, as the WebVTT spec cuts a file (a line of spaces is no cut)."""
+
+    first_line: int  # the file's own 1-based line number, for messages
+    lines: list[str]
 
 
-def _check_blocks(lines: list[str], name: str, has_header: bool) -> None:
-    """Fail on a block after the header that is neither a cue nor a NOTE/STYLE/REGION block.
-
-    webvtt-py drops such blocks silently, which would lose speech without a word; blocks end at
-    empty lines as in the WebVTT spec (a line of spaces does not end one).
-    """
+def _blocks(lines: list[str]) -> list[_Block]:
+    blocks: list[_Block] = []
     start = 0
     for number, line in enumerate([*lines, ""], start=1):
         if line:
             continue
-        block = lines[start : number - 1]
-        first_line = start + 1
+        if number - 1 > start:
+            blocks.append(_Block(start + 1, lines[start : number - 1]))
         start = number
-        if not block:
-            continue
-        if has_header:  # the first block is the WEBVTT header
-            has_header = False
-            continue
-        if any("-->" in b for b in block) or block[0].startswith(("NOTE", "STYLE", "REGION")):
-            continue
-        raise TranscriptError(
-            f"{name}: line {first_line}: text outside a cue (no 'start --> end' timing line): "
-            f"{block[0].strip()[:80]!r}"
-        )
+    return blocks
+
+
+def _timing_problem(line: str) -> str | None:
+    """What is wrong with a cue timing line, ``None`` when it is a valid one."""
+    match = _TIMING_LINE.fullmatch(line)
+    shown = line.strip()[:80]  # cue settings may follow the times, at any length
+    if not match:
+        return f"invalid cue timing {shown!r}; expected 'hh:mm:ss.mmm --> hh:mm:ss.mmm'"
+    try:
+        start, end = (Timestamp.from_string(match.group(i)) for i in (1, 2))
+    except MalformedCaptionError:
+        return f"invalid timestamp in {shown!r} (minutes and seconds go to 59)"
+    if end < start:
+        return f"cue ends before it starts: {shown!r}"
+    return None
+
+
+def _block_problem(block: _Block) -> str | None:
+    """``"line N: why"`` for the first bad timing line of a block, ``None`` when all are good."""
+    for number, line in enumerate(block.lines, start=block.first_line):
+        if "-->" in line and (problem := _timing_problem(line)) is not None:
+            return f"line {number}: {problem}"
+    return None
+
+
+@dataclass(slots=True)
+class _Checked:
+    """The blocks to hand to webvtt-py, and a warning for each malformed cue left out."""
+
+    blocks: list[_Block] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    first_problem: str | None = None
+    cues: int = 0
+
+
+def _check_blocks(lines: list[str], name: str, has_header: bool) -> _Checked:
+    """Keep the good cues and NOTE/STYLE/REGION blocks; skip, with a warning, each cue whose
+    timing line is malformed; fail on text outside any cue.
+
+    webvtt-py drops a cue with a bad timing and text outside cues silently, which would lose
+    speech without a word. One bad cue among good ones costs only that cue (a warning names its
+    line); a file whose every cue is bad is an error, as is a bad timing in the header block,
+    which cannot be left out.
+    """
+    checked = _Checked()
+    for i, block in enumerate(_blocks(lines)):
+        problem = _block_problem(block)
+        if i == 0 and has_header:  # the WEBVTT header (webvtt-py reads a cue glued to it)
+            if problem is not None:
+                raise TranscriptError(f"{name}: {problem}")
+            checked.blocks.append(block)
+        elif any("-->" in line for line in block.lines):
+            if problem is None:
+                checked.blocks.append(block)
+                checked.cues += 1
+                continue
+            checked.first_problem = checked.first_problem or problem
+            checked.warnings.append(f"{name}: {problem}: that cue was skipped")
+        elif block.lines[0].startswith(("NOTE", "STYLE", "REGION")):
+            checked.blocks.append(block)
+        else:
+            raise TranscriptError(
+                f"{name}: line {block.first_line}: text outside a cue (no 'start --> end' "
+                f"timing line): {block.lines[0].strip()[:80]!r}"
+            )
+    if checked.cues == 0 and checked.first_problem is not None:
+        raise TranscriptError(f"{name}: {checked.first_problem} (and no cue is readable)")
+    return checked
 
 
 def _clean(text: str) -> str:
@@ -107,9 +150,9 @@ def _read_header(vtt: webvtt.WebVTT) -> Header:
     header = Header()
     notes = [*vtt.metadata, *(line for c in vtt.header_comments for line in c.splitlines())]
     for line in notes:
-        field = header_field(line)
-        if field is not None:
-            apply_field(header, *field)
+        found = header_field(line)
+        if found is not None:
+            apply_field(header, *found)
     return header
 
 
@@ -120,9 +163,9 @@ def parse_vtt(content: str, name: str = "transcript") -> ParsedTranscript:
     has_header = bool(body) and body[0].startswith("WEBVTT")
     if not has_header and not any("-->" in line for line in lines):
         raise TranscriptError(f"{name}: not a WebVTT file: no 'WEBVTT' header and no cue timings")
-    # Checked on the lines as given, so the line numbers in errors are the file's.
-    _check_timings(lines, name)
-    _check_blocks(lines, name, has_header)
+    # Checked on the lines as given, so the line numbers in messages are the file's.
+    checked = _check_blocks(lines, name, has_header)
+    body = [line for block in checked.blocks for line in ("", *block.lines)][1:]
     if not has_header:
         body = ["WEBVTT", "", *body]  # a header-less .vtt is common enough to accept
     try:
@@ -141,4 +184,5 @@ def parse_vtt(content: str, name: str = "transcript") -> ParsedTranscript:
         title=header.title,
         date=header.date,
         timezone=header.timezone,
+        warnings=checked.warnings,
     )
