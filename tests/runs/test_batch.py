@@ -88,7 +88,12 @@ async def test_submit_restart_collect_pays_once_at_the_batch_discount(
         rows = list(session.scalars(select(LLMCall)))
         requests = {r.custom_id: r for r in session.scalars(select(BatchRequestRow))}
         notes = list(session.scalars(select(NotesRow)))
-    assert len(rows) == n  # one ledger row per request, none twice
+    # One ledger row per request, none twice. The two meetings share their text, so a call of
+    # one can be answered by the cache from the other's batch answer (a free row of its
+    # own), depending on which is asked first: only the provider's answers are counted here.
+    answered = [r for r in rows if r.cache == "none"]
+    assert len(answered) == n
+    assert all(r.cost_micros == 0 for r in rows if r.cache != "none")  # exact or semantic hits
     for row in rows:
         usage = Usage(row.input_tokens, row.output_tokens, row.cached_tokens)
         assert row.cost_micros == to_micros(price(entry, usage, batch=True))
