@@ -16,6 +16,7 @@
     ├── AllModelsFailed        every model of the fallback chain failed
     ├── BudgetExceeded         a call would cross the configured budget
     ├── StoreError             the database cannot be opened, migrated or queried
+    │   └── NotesNotSaved      the notes were made but could not be stored (they ride along)
     └── NotFound               no stored meeting, action item or batch run matches the id given
 
 The CLI turns any of these into one line on stderr and the class's ``exit_code``.
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
 
 class MinutesError(Exception):
@@ -173,6 +174,15 @@ class BudgetExceeded(MinutesError):
 
 class StoreError(MinutesError):
     exit_code = 9
+
+
+class NotesNotSaved(StoreError):
+    """The notes were made but could not be stored. ``notes`` carries them, so that the
+    caller can still hand them to the user rather than lose the work (and what it cost)."""
+
+    def __init__(self, message: str, *, notes: Any) -> None:
+        super().__init__(message)
+        self.notes = notes
 
 
 class NotFound(MinutesError):

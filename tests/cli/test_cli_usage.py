@@ -259,3 +259,18 @@ def test_a_dash_reads_the_transcript_from_standard_input(
 
     code, _, stderr = cli("summarize", "-", "-")
     assert code == 2 and "can only be the one transcript" in one_line(stderr)
+
+
+def test_notes_that_cannot_be_saved_are_still_printed_then_exit_9(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minutes.runs import stored
+
+    def broken_save(*args: object, **kwargs: object) -> str:
+        raise StoreError("database error on sqlite:///x.db: disk I/O error")
+
+    monkeypatch.setattr(stored, "_save", broken_save)
+    code, stdout, stderr = cli("summarize", "--example", "standup", "--engine", "extractive")
+    assert code == 9
+    assert "# " in stdout and "Action items" in stdout  # the notes, in full
+    assert "the notes could not be saved" in one_line(stderr)

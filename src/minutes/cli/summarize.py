@@ -24,12 +24,13 @@ from minutes.cli._checks import (
 )
 from minutes.cli._console import cost_ceiling, err, out, print_json, usd, write_atomically
 from minutes.cli._outputs import NAMING_HELP, check_out_file
-from minutes.errors import ConfigError, TranscriptError
+from minutes.errors import ConfigError, NotesNotSaved, TranscriptError
 from minutes.examples import EXAMPLES
 from minutes.pipeline.choices import EngineChoice, Strategy
 
 if TYPE_CHECKING:
     from minutes.config import Settings
+    from minutes.notes import MeetingNotes
     from minutes.pipeline.options import PipelineOptions
     from minutes.runs.dry import RunEstimate
     from minutes.transcripts.models import Transcript
@@ -265,7 +266,6 @@ def _summarize_one(
 ) -> None:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from minutes.render import to_markdown
     from minutes.runs.stored import run_stored
 
     with Progress(
@@ -281,23 +281,24 @@ def _summarize_one(
         def on_progress(stage: str) -> None:
             progress.update(task, description=f"{path.name}: {stage.replace('_', ' ')}")
 
-        outcome = asyncio.run(
-            run_stored(
-                transcript,
-                options,
-                settings,
-                store_meeting=store,
-                use_cache=cache,
-                source_path=path,
-                on_progress=on_progress,
+        try:
+            outcome = asyncio.run(
+                run_stored(
+                    transcript,
+                    options,
+                    settings,
+                    store_meeting=store,
+                    use_cache=cache,
+                    source_path=path,
+                    on_progress=on_progress,
+                )
             )
-        )
+        except NotesNotSaved as exc:
+            # The work is done and paid for: hand the notes over, then say what failed.
+            _emit(exc.notes, as_json, quotes, out_file)
+            raise
     notes = outcome.notes
-    text = notes.model_dump_json(indent=2) + "\n" if as_json else to_markdown(notes, quotes=quotes)
-    if out_file is not None:
-        write_atomically(out_file, text)
-    else:
-        sys.stdout.write(text)
+    _emit(notes, as_json, quotes, out_file)
     flag = " (degraded)" if notes.degraded else ""
     stored = f" · stored as {outcome.meeting_id[:8]}" if outcome.meeting_id else ""
     err.print(
@@ -306,6 +307,16 @@ def _summarize_one(
         f"cost ${notes.cost_usd:.4f}{stored}",
         highlight=False,
     )
+
+
+def _emit(notes: MeetingNotes, as_json: bool, quotes: bool, out_file: Path | None) -> None:
+    from minutes.render import to_markdown
+
+    text = notes.model_dump_json(indent=2) + "\n" if as_json else to_markdown(notes, quotes=quotes)
+    if out_file is not None:
+        write_atomically(out_file, text)
+    else:
+        sys.stdout.write(text)
 
 
 def print_estimate(estimate: RunEstimate, *, as_json: bool = False) -> None:

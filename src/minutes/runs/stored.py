@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Self
 from pydantic import BaseModel
 
 from minutes.config import Settings
-from minutes.errors import StoreError
+from minutes.errors import NotesNotSaved, StoreError
 from minutes.llm.calls import AttemptRecord, MemoryRecorder, Recorder
 from minutes.llm.providers.availability import Availability, any_auto_chat_model
 from minutes.llm.registry import load_registry
@@ -178,7 +178,10 @@ async def run_stored(
         )
         if run.warnings:
             notes = notes.model_copy(update={"warnings": [*notes.warnings, *run.warnings]})
-        meeting_id = await asyncio.to_thread(run.save, notes, source_path=source_path)
+        try:
+            meeting_id = await asyncio.to_thread(run.save, notes, source_path=source_path)
+        except StoreError as exc:
+            raise NotesNotSaved(f"the notes could not be saved: {exc}", notes=notes) from exc
     finally:
         # Draining the ledger blocks: off the event loop, so a service's other runs go on.
         await asyncio.to_thread(run.close)
@@ -218,7 +221,10 @@ async def _run_extractive(
     notes = extractive_notes(transcript, options, reason=reason)
     meeting_id = None
     if store_meeting:
-        meeting_id = await asyncio.to_thread(_save, settings, transcript, notes, source_path)
+        try:
+            meeting_id = await asyncio.to_thread(_save, settings, transcript, notes, source_path)
+        except StoreError as exc:
+            raise NotesNotSaved(f"the notes could not be saved: {exc}", notes=notes) from exc
     return StoredOutcome(notes=notes, meeting_id=meeting_id, llm_calls=0, cache_hits=0)
 
 
