@@ -8,13 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from extractive_fixtures import MakeTranscript
 
 from minutes.transcripts.models import Segment, Transcript
 
 DATA = Path(__file__).parents[1] / "data" / "extractive"
 AMI = Path(__file__).parents[3] / "shared" / "data" / "ami-dev"
-
-MakeTranscript = Callable[..., Transcript]
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from extractive_fixtures import MakeTranscript
 
-from conftest import MakeTranscript
 from minutes.extractive import classify_action_priority, extract_action_items
 from minutes.transcripts.models import Transcript
 
@@ -231,7 +231,9 @@ def test_repeated_commitment_is_one_item(make_transcript: MakeTranscript) -> Non
     )
     (item,) = extract_action_items(t, dt.date(2026, 3, 11))
     assert item.due_date == dt.date(2026, 3, 13)
-    assert [s.segment for s in item.sources] == [0, 2]
+    # the dated mention is the one kept, whole: its task and its quote lead
+    assert item.task == "Send everyone the slides"
+    assert [s.segment for s in item.sources] == [2, 0]
 
 
 @pytest.mark.parametrize(

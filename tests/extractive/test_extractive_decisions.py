@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from extractive_fixtures import MakeTranscript
 
-from conftest import MakeTranscript
 from minutes.extractive import extract_decisions
 from minutes.transcripts.models import Transcript
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from extractive_fixtures import MakeTranscript
 
-from conftest import MakeTranscript
 from minutes.extractive import summarize_extractive
 from minutes.transcripts.models import Segment, Transcript
 

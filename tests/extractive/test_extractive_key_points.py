@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import MakeTranscript
+from extractive_fixtures import MakeTranscript
+
 from minutes.extractive import extract_key_points
 from minutes.extractive.centrality import textrank, tfidf
 from minutes.extractive.sentences import clean_text, split_sentences

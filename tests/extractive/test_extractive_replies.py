@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import MakeTranscript
+from extractive_fixtures import MakeTranscript
+
 from minutes.extractive import extract_action_items
 from minutes.notes import ActionItem
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import MakeTranscript
+from extractive_fixtures import MakeTranscript
+
 from minutes.extractive import classify_priority, make_narrative, make_tldr
 from minutes.notes import ActionItem, Decision, KeyPoint, SourceRef
 

@@ -83,5 +83,8 @@ class Assignees:
                     if AFFIRMATIONS.match(nxt.plain):
                         return nxt.speaker
                     break
-        others = [p for p in self.people.participants if p != s.speaker]
-        return others[0] if len(others) == 1 and s.speaker else None
+        participants = self.people.participants
+        if len(participants) > 2 or not s.speaker:
+            return None  # (no pass over a long list of people per request)
+        others = [p for p in participants if p != s.speaker]
+        return others[0] if len(others) == 1 else None

@@ -60,7 +60,9 @@ def _accepts(
     verb, _, tail = verb_and_rest(m.rest)
     if not verb or _NEGATED.match(m.rest):
         return False
-    if IN_MEETING.search(sentence.clean):
+    # Words about the room are about now, unless a deadline puts the work after it ("I'll
+    # email the notes on this slide to the team by Friday").
+    if due_phrase is None and IN_MEETING.search(sentence.clean):
         return False
     if m.kind == "recap":
         return due_phrase is not None

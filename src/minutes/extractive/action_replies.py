@@ -20,7 +20,8 @@ from minutes.extractive.action_tasks import is_vague
 from minutes.extractive.lexicon import YES
 from minutes.extractive.sentences import Sentence
 from minutes.items.dates import find_due_phrase, resolve_due_date
-from minutes.items.dedupe import content_words
+from minutes.items.dedupe import content_words, item_word
+from minutes.items.grounding import normalise_words
 from minutes.notes import ActionItem
 
 # A short reply right after "can you review…?" accepts that request: it is merged into it
@@ -56,6 +57,38 @@ def _object_words(task: str) -> frozenset[str]:
     return content_words(task.split(maxsplit=1)[1] if " " in task else "")
 
 
+def _tokens(task: str) -> list[str | None]:
+    """The task's words as items are compared on them, ``None`` for a stop word."""
+    return [item_word(w) for w, _, _ in normalise_words(task)]
+
+
+def _other_work(task: str, other: str) -> bool:
+    """Whether two tasks that share a word name different things by it: another word
+    before it ("review the pricing PR" / "review the billing PR", "the iOS release notes" /
+    "the Android release notes") or another figure after it ("bug 17" / "bug 18"). A reply
+    or a follow-up that does is no reply to the other; "get the quote before the deadline"
+    after "get a quote for the larger tier" is one ("the quote" only points back)."""
+    mine, theirs = _tokens(task), _tokens(other)
+    words_mine, words_theirs = {w for w in mine if w}, {w for w in theirs if w}
+    for i, w in enumerate(mine):
+        if w is None or w not in words_theirs:
+            continue
+        for j, v in enumerate(theirs):
+            if v != w:
+                continue
+            a, b = (mine[i - 1] if i else None), (theirs[j - 1] if j else None)
+            # (a word the other also has is the same thing said in another order)
+            if a and b and a != b and a not in words_theirs and b not in words_mine:
+                return True
+            after = (
+                mine[i + 1] if i + 1 < len(mine) else None,
+                theirs[j + 1] if j + 1 < len(theirs) else None,
+            )
+            if all(x and x.isdigit() for x in after) and after[0] != after[1]:
+                return True
+    return False
+
+
 class Items:
     """The items found so far, with what the loop needs to merge replies into them."""
 
@@ -64,10 +97,19 @@ class Items:
     ) -> None:
         self.sentences = sentences
         self.turns = _turns(sentences)
+        # Where each sentence's turn starts, once: walking back to it per question costs the
+        # square of a long turn (a transcript without speakers is one turn).
+        self._turn_starts: list[int] = []
+        for i, turn in enumerate(self.turns):
+            same = i > 0 and self.turns[i - 1] == turn
+            self._turn_starts.append(self._turn_starts[-1] if same else i)
         self.meeting_date = meeting_date
         self.timezone = timezone
         self.items: list[ActionItem] = []
         self.found: list[Found] = []
+        # Each speaker's items in the order found (so by position): what the replies look
+        # back at, without a pass over every item of the meeting per sentence.
+        self._by_speaker: dict[str | None, list[int]] = {}
 
     def due(self, phrase: str | None) -> dt.date | None:
         if phrase and self.meeting_date:
@@ -75,6 +117,7 @@ class Items:
         return None
 
     def add(self, item: ActionItem, found: Found) -> None:
+        self._by_speaker.setdefault(found.speaker, []).append(len(self.items))
         self.items.append(item)
         self.found.append(found)
 
@@ -104,10 +147,7 @@ class Items:
 
     def turn_start(self, s: Sentence) -> Sentence:
         """The first sentence of the turn ``s`` is in."""
-        i = s.position
-        while i > 0 and self.turns[i - 1] == self.turns[s.position]:
-            i -= 1
-        return self.sentences[i]
+        return self.sentences[self._turn_starts[s.position]]
 
     def pending_request(self, s: Sentence) -> int | None:
         """The request that a commitment in ``s`` may be the reply to: the latest one in
@@ -122,23 +162,25 @@ class Items:
                 continue
             if self.items[index].assignee not in (None, s.speaker):
                 continue
-            if any(
-                g.speaker == s.speaker and f.position < g.position and g.turn != turn
-                for g in self.found
-            ):
-                return None  # they committed to something else since
+            for later in reversed(self._by_speaker.get(s.speaker, [])):
+                g = self.found[later]
+                if g.position <= f.position:
+                    break
+                if g.turn != turn:
+                    return None  # they committed to something else since
             return index
         return None
 
     def accept(self, index: int, s: Sentence, task: str, due_phrase: str | None) -> bool:
         """Merge the commitment ``task`` into request ``index`` if it accepts it."""
         f = self.found[index]
+        if _other_work(task, self.items[index].task):
+            return False  # "Can you review the pricing PR?" "I'll review the billing PR."
         vague = is_vague(task) or len(task.split()) <= 3
         shared = bool(_object_words(task) & _object_words(self.items[index].task))
         turn_start = self.turn_start(s)
-        first_in_turn = not any(
-            g.position >= turn_start.position and g.speaker == s.speaker for g in self.found
-        )
+        own = self._by_speaker.get(s.speaker)
+        first_in_turn = not (own and self.found[own[-1]].position >= turn_start.position)
         says_yes = first_in_turn and bool(YES.match(turn_start.plain))
         if not (vague or shared or says_yes):
             return False
@@ -177,7 +219,11 @@ class Items:
             item, f = self.items[index], self.found[index]
             if window is not None and position - max([f.position, *f.sentences]) > window:
                 break
-            if item.assignee == who and words & content_words(item.task):
+            if item.assignee != who or not words & content_words(item.task):
+                continue
+            # about the same work, not another thing of the same kind ("Raj, the billing PR
+            # by Friday" does not recap "review the pricing PR")
+            if not _other_work(task, item.task):
                 return index
         return None
 

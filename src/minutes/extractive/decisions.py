@@ -70,12 +70,35 @@ _PLAN = re.compile(
     re.IGNORECASE,
 )
 # What a plan about the meeting itself is about: not a decision.
-_PROCEDURE = re.compile(
-    r"\b(?:presentations?|a look|lunch|break|agenda|minutes|round|introductions?|slides?"
-    r"|meeting|notes|questions?|discussion|this point|moving|on to|go on|move on|speed|quick"
-    r"|at that|the next (?:one|part|item|point|topic))\b",
+_PROCEDURE_WORDS = re.compile(
+    r"\b(?:a look|lunch|break|agenda|minutes|round|introductions?|questions?|discussion"
+    r"|this point|moving|on to|go on|move on|speed|quick|at that"
+    r"|the next (?:one|part|item|point|topic))\b",
     re.IGNORECASE,
 )
+# Things of the meeting that are also things of the work: "the slides", "the meeting",
+# "the notes" are this meeting's; "the pricing slide", "the board meeting", "the release
+# notes" are what a decision is about. The word before tells them apart.
+_MEETING_THINGS = re.compile(
+    r"(?:\b(?P<before>[\w'’-]+)\s+)?\b(?:presentations?|slides?|meeting|notes)\b", re.IGNORECASE
+)
+_OF_THE_MEETING = frozenset(
+    """the this that these those a an our my your their his her some any all more few next
+    first last today's short quick whole rest of to with in on for and at into through
+    about take taking took share sharing show showing see""".split()  # noqa: SIM905
+)
+
+
+def _procedure(text: str) -> bool:
+    """Whether a plan's words are about the meeting itself (see ``_PROCEDURE_WORDS``)."""
+    if _PROCEDURE_WORDS.search(text):
+        return True
+    return any(
+        m.group("before") is None or m.group("before").lower() in _OF_THE_MEETING
+        for m in _MEETING_THINGS.finditer(text)
+    )
+
+
 # "We'll use that later", "we'll combine everything later": put off, not decided
 _DEFERRED = re.compile(r"\blater\b", re.IGNORECASE)
 _OBJECT_WORDS = 5  # how far after a plan's verb its object is looked at
@@ -351,14 +374,14 @@ def _planned(sentences: list[Sentence], s: Sentence) -> tuple[str, list[Sentence
         return None
     rest = text[m.end() :]
     if m.group("neg"):
-        if m.group("neg").lower() in _NOT_PROCEDURE or _PROCEDURE.search(text[m.start() :]):
+        if m.group("neg").lower() in _NOT_PROCEDURE or _procedure(text[m.start() :]):
             return None
     elif m.group("say"):
         said = re.split(r",\s", m.group("say"), maxsplit=1)[0]
         # "let's say Thursday at two, I'll send the invite" only picks a time
         if not _FINITE.search(said) or len(content_words(said)) < 3:
             return None
-    elif _PROCEDURE.search(" ".join(rest.split()[:_OBJECT_WORDS])):
+    elif _procedure(" ".join(rest.split()[:_OBJECT_WORDS])):
         return None
     clause = _decision_text(text[_subject_start(text, m.start()) :])
     after = rest.strip(" .!,")

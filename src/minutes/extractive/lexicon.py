@@ -85,11 +85,22 @@ NEVER_TASKS: frozenset[str] = frozenset(
 )
 
 # Phrases that place the words inside the meeting ("let me do that right now", "I'll ask
-# her to walk us through the timeline").
+# her to walk us through the timeline"). Words with a second sense count only in their
+# sense in the room: the whiteboard one writes *on* ("on the board", not "send the deck to
+# the board" or "the board meeting"), the screen one shares or looks at ("share your
+# screen", "on the screen", not "screen the candidates" or "a screen recording"), the slide
+# being shown ("next slide", not "the slide deck").
 IN_MEETING = re.compile(
-    r"\b(?:right now|on the (?:white)?board|on the screen|next slide|this slide|"
-    r"(?:this|the) board|in this meeting|for a second|for a moment|for a sec"
-    r"|walk (?:us|you all|everyone) through)\b",
+    r"\b(?:right now|in this meeting|for a second|for a moment|for a sec"
+    r"|walk (?:us|you all|everyone) through"
+    r"|(?:on|onto|up on|at) (?:the|this|that) (?:white ?)?board"
+    r"(?!\s+(?:in|on) (?:jira|trello|asana|github|gitlab|linear|notion)\b)"
+    r"|this (?:white ?)?board(?!\s+(?:meeting|members?|deck|pack|papers?|report|call)s?\b)"
+    r"|on (?:the|this|that|my|your|our|his|her|their) screen|on screen"
+    r"|share (?:my|your|the|his|her|their|our) screen(?!\s*(?:recording|shot|cast|capture)s?\b)"
+    r"|screen ?shar(?:e|ing)"
+    r"|(?:next|this|previous) slide(?!\s*deck)"
+    r")\b",
     re.IGNORECASE,
 )
 

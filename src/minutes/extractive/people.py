@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 # Capitalised words that begin sentences or name things but are not people.
 _NOT_NAMES: frozenset[str] = frozenset(
@@ -26,6 +27,55 @@ _NOT_NAMES: frozenset[str] = frozenset(
 )
 
 NAME = r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?"
+
+
+_MAX_NESTING = 50  # groups; Python's regex parser recurses on each
+
+
+def literals(words: Iterable[str]) -> str:
+    """A regex for any of ``words`` as they are, longer ones tried first (as "Dave Smith"
+    before "Dave"), written as a trie: "Dave(?: Smith)?" rather than "Dave Smith|Dave".
+
+    The same matches as the plain alternation in that order, but a search no longer tries
+    every name at every position: with hundreds of speakers that made each sentence cost as
+    much as the list of names, so a long meeting of many people grew with their product.
+    Built without recursion (a name may be long); names nested too deep for the regex
+    parser ("a", "aa", "aaa", …) get the plain alternation.
+    """
+    words = sorted(set(words), key=len, reverse=True)
+    trie: dict[str, Any] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+    text: dict[int, str] = {}
+    depth: dict[int, int] = {}
+    stack: list[tuple[dict[str, Any], bool]] = [(trie, False)]
+    while stack:  # children before their parent
+        node, ready = stack.pop()
+        children = [(ch, child) for ch, child in node.items() if ch]
+        if not ready:
+            stack.append((node, True))
+            stack.extend((child, False) for _, child in children)
+            continue
+        branches = [re.escape(ch) + text[id(child)] for ch, child in children]
+        deepest = max((depth[id(child)] for _, child in children), default=0)
+        if not branches:
+            text[id(node)], depth[id(node)] = "", 0
+        elif "" in node:  # a shorter word ends here: the longer ones first, greedily
+            text[id(node)], depth[id(node)] = "(?:" + "|".join(branches) + ")?", deepest + 1
+        elif len(branches) == 1:
+            text[id(node)], depth[id(node)] = branches[0], deepest
+        else:
+            text[id(node)], depth[id(node)] = "(?:" + "|".join(branches) + ")", deepest + 1
+    if depth[id(trie)] > _MAX_NESTING:
+        return "(?:" + "|".join(map(re.escape, words)) + ")"
+    return "(?:" + text[id(trie)] + ")"
+
+
+# (a plain alternation: a fixed list, and a trie of it compiles slower than it searches)
+_NOT_A_NAME = "(?:" + "|".join(sorted(map(re.escape, _NOT_NAMES), key=len, reverse=True)) + ")"
 
 
 @dataclass
@@ -56,17 +106,17 @@ class People:
             short.setdefault(alias, []).append(speaker)
         # An ambiguous short form ("Dave" for two Daves) resolves to nobody.
         self._short = {k: v[0] for k, v in short.items() if len(set(v)) == 1}
-        full = sorted((re.escape(p) for p in self._full.values()), key=len, reverse=True)
-        shorts = sorted((re.escape(k) for k in self._short), key=len, reverse=True)
         # Full names case-insensitively ("the industrial designer"); first names and
         # initials only as written ("Will", not "will"); other capitalised words as names
         # when they look like one, which ``assignee`` checks.
-        alternatives = [rf"(?i:(?:the\s+)?{k})" for k in full]
+        alternatives: list[str] = []
+        if self._full:
+            alternatives.append(rf"(?i:(?:the\s+)?{literals(self._full)})")
         # Unknown names: "Dave", "Dave Smith", "the Marketing Expert"; never a word that
         # only looks like one at the start of a sentence ("Okay", "This").
-        not_name = "|".join(sorted((re.escape(w) for w in _NOT_NAMES), key=len, reverse=True))
-        word = rf"(?!(?:{not_name})\b){NAME}"
-        alternatives += [rf"(?:(?i:the\s+))?{k}\b" for k in shorts]
+        word = rf"(?!{_NOT_A_NAME}\b){NAME}"
+        if self._short:
+            alternatives.append(rf"(?:(?i:the\s+))?{literals(self._short)}\b")
         alternatives += [rf"(?i:the)\s+{word}\s+{word}", rf"{word}(?:\s+{word})?"]
         self._pattern = "(?:" + "|".join(alternatives) + ")"
 

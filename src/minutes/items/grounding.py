@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -109,23 +109,37 @@ class QuoteIndex:
 
     ``locate_quote`` keeps a few of these cached; build one yourself to ground many quotes
     against a transcript you hold.
+
+    A segment whose text is said again verbatim later ("Yes.", "Okay, next.", a meeting
+    pasted twice) is indexed once, at its first position: a later copy would give the same
+    match, and the earliest of equally good matches wins anyway. Without that, a quote
+    made of common words was compared with every copy, so grounding a transcript's items
+    grew with the square of its repeats.
     """
 
     transcript: Transcript
     _segments: list[_SegmentWords] = field(init=False, repr=False)
     _postings: dict[str, set[int]] = field(init=False, repr=False)
     _by_index: dict[int, int] = field(init=False, repr=False)
+    _first_copy: list[int] = field(init=False, repr=False)  # position -> first same text
 
     def __post_init__(self) -> None:
         self._segments = []
         self._postings = {}
         self._by_index = {}
+        self._first_copy = []
+        seen: dict[str, int] = {}
         for pos, seg in enumerate(self.transcript.segments):
+            first = seen.setdefault(seg.text, pos)
+            self._first_copy.append(first)
+            self._by_index.setdefault(seg.index, pos)
+            if first != pos:
+                self._segments.append(self._segments[first])
+                continue
             words = normalise_words(seg.text)
             self._segments.append(
                 _SegmentWords([w for w, _, _ in words], [(s, e) for _, s, e in words])
             )
-            self._by_index.setdefault(seg.index, pos)
             for w, _, _ in words:
                 self._postings.setdefault(w, set()).add(pos)
 
@@ -179,8 +193,9 @@ class QuoteIndex:
 
         hinted = [self._by_index[i] for i in hint or () if i in self._by_index]
         for pos in dict.fromkeys(hinted):
-            if pos in candidates and (m := self._match_in(pos, parts)):
-                return m
+            first = self._first_copy[pos]  # the cited copy itself, matched as its first
+            if first in candidates and (m := self._match_in(first, parts)):
+                return replace(m, position=pos)
         best: _Match | None = None
         for pos in sorted(candidates):
             m = self._match_in(pos, parts)
