@@ -54,7 +54,9 @@ def main() -> None:
             for k, v in os.environ.items()
             if not k.endswith("_API_KEY") and not k.startswith("MINUTES_")
         }
-        env |= {"MINUTES_CONFIG": os.path.join(home, "none.toml"), "HOME": home}
+        config = os.path.join(home, "config.toml")
+        open(config, "w").close()  # an empty config file: a named missing one is an error
+        env |= {"MINUTES_CONFIG": config, "HOME": home}
         rows = []
         for name, argv in COMMANDS:
             _time(argv, env)  # warm the file cache

@@ -13,11 +13,11 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -27,11 +27,21 @@ from minutes.errors import ConfigError, MinutesError
 if TYPE_CHECKING:
     from minutes.store.db import Store
 
+T = TypeVar("T")
+
 # Piped output keeps a wide table rather than Rich's 80-column default.
 out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+
+
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``, importing asyncio only when a command runs (it is a tenth of
+    ``--help``'s start-up)."""
+    import asyncio
+
+    return asyncio.run(work)
 
 
 def fail(exc: MinutesError) -> NoReturn:

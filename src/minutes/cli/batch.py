@@ -6,7 +6,6 @@ Parses and prints only: the runs are ``minutes.runs.many`` and ``minutes.runs.ba
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,6 +19,7 @@ from minutes.cli._console import (
     err,
     open_configured_store,
     print_json,
+    run_async,
     write_atomically,
 )
 from minutes.cli._outputs import check_out_dir, document_names
@@ -145,7 +145,7 @@ def _run_live(
                         progress.advance(bars[s])
                 progress.advance(meetings)
 
-        return asyncio.run(
+        return run_async(
             summarize_many(
                 files,
                 options,
@@ -237,9 +237,7 @@ def _start_batch(
     run_id, skipped = start_run(db, inputs_from_paths(files, options), options, force=force)
     for s in skipped:
         err.print(f"skipped {s.source_path}: stored already with this content (--force)")
-    view = asyncio.run(
-        advance_run(settings, db, run_id, wait=wait, on_event=lambda m: err.print(m))
-    )
+    view = run_async(advance_run(settings, db, run_id, wait=wait, on_event=lambda m: err.print(m)))
     _print_run(view)
     if view.status != "done":
         err.print(f"follow up with: minutes batch collect {run_id[:12]}", highlight=False)
@@ -317,7 +315,7 @@ def batch_collect(
     settings = load_settings()
     with open_configured_store() as db:
         run_id = _run_id(db, run)
-        view = asyncio.run(
+        view = run_async(
             advance_run(
                 settings, db, run_id, wait=wait, poll_s=poll, on_event=lambda m: err.print(m)
             )
@@ -338,5 +336,5 @@ def batch_cancel(run: RunArg = None) -> None:
 
     settings = load_settings()
     with open_configured_store() as db:
-        n = asyncio.run(cancel_run(settings, db, _run_id(db, run)))
+        n = run_async(cancel_run(settings, db, _run_id(db, run)))
     err.print(f"asked to cancel {n} batch(es)")

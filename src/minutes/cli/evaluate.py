@@ -4,7 +4,6 @@ labelled dataset, store the figures, and list them beside the prompts. Registere
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import re
@@ -17,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from minutes.cli._checks import check_model_choice
-from minutes.cli._console import err, out, write_atomically
+from minutes.cli._console import err, out, run_async, write_atomically
 from minutes.cli._outputs import check_out_file, check_out_folder
 from minutes.errors import ConfigError, MinutesError
 from minutes.pipeline.choices import EngineChoice, Strategy
@@ -157,7 +156,7 @@ def eval_command(
             disable=not err.is_terminal,
         ) as progress:
             task = progress.add_task(f"evaluating on {data.name}", total=len(data))
-            run = asyncio.run(
+            run = run_async(
                 evaluate(
                     data,
                     similarity=similarity,

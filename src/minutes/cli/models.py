@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import typer
 
-from minutes.cli._console import JsonFlag, out
+from minutes.cli._console import JsonFlag, out, run_async
 
 commands = typer.Typer()
 
@@ -23,7 +22,7 @@ def models(as_json: JsonFlag = False) -> None:
 
     settings = load_settings()
     registry = load_registry(settings.models_file, settings.models)
-    availability = asyncio.run(
+    availability = run_async(
         check_all(
             list(registry.values()),
             probe_timeout=settings.resilience.availability_probe_timeout_s,

@@ -5,7 +5,6 @@ This module parses arguments and prints; what runs a meeting is ``minutes.runs``
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sys
 import tempfile
@@ -22,7 +21,15 @@ from minutes.cli._checks import (
     check_transcript_paths,
     parse_date,
 )
-from minutes.cli._console import cost_ceiling, err, out, print_json, usd, write_atomically
+from minutes.cli._console import (
+    cost_ceiling,
+    err,
+    out,
+    print_json,
+    run_async,
+    usd,
+    write_atomically,
+)
 from minutes.cli._outputs import NAMING_HELP, check_out_file
 from minutes.errors import ConfigError, NotesNotSaved, TranscriptError
 from minutes.examples import EXAMPLES
@@ -208,7 +215,7 @@ def summarize(
     if dry_run:
         from minutes.runs.dry import estimate_run
 
-        estimate = asyncio.run(estimate_run(transcript, options, settings, with_ledger=True))
+        estimate = run_async(estimate_run(transcript, options, settings, with_ledger=True))
         print_estimate(estimate, as_json=as_json)
         return
     _summarize_one(transcript, options, settings, path, store, cache, as_json, quotes, out_file)
@@ -282,7 +289,7 @@ def _summarize_one(
             progress.update(task, description=f"{path.name}: {stage.replace('_', ' ')}")
 
         try:
-            outcome = asyncio.run(
+            outcome = run_async(
                 run_stored(
                     transcript,
                     options,
