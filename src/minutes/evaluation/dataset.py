@@ -20,12 +20,15 @@ A labels file (JSON)::
       "tldr": "reference TL;DR",                    optional; else the summary is the reference
       "action_items": [{"action": "Send the deck to Lena", "assignee": "Maya Chen",
                         "due": "2025-03-14"}],
-      "decisions": [{"decision": "Ship on Thursday"}]
+      "decisions": [{"decision": "Ship on Thursday", "evidence": [12, 14]}]
     }
 
 ``assignee`` and ``due`` may be absent (not labelled: the item does not count towards that
 accuracy) or ``null`` (labelled as nobody / no date: a prediction must say the same). Other
-fields (AMI's ``source``, ``license``, ``problems``) are kept and ignored. AMI's annotators
+fields (AMI's ``source``, ``license``, ``problems``) are kept and ignored. ``evidence``, on
+an action item or decision, lists the indices (0-based) of the transcript file's entries that
+say it (AMI's dialogue acts; see :mod:`minutes.evaluation.utterances`): when a labels file
+carries it, the utterance-level figures are computed for that meeting. AMI's annotators
 wrote ``*NA*`` or ``NA.`` where a meeting had no action items or decisions; such
 placeholders are dropped, leaving the list empty.
 """
@@ -43,7 +46,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from minutes.errors import ConfigError
 from minutes.transcripts import Transcript, load_transcript
@@ -76,6 +88,9 @@ class GoldActionItem(BaseModel):
     action: str = Field(min_length=1, description="the task, as the annotator wrote it")
     assignee: str | None = None
     due: dt.date | None = None
+    evidence: list[int] | None = Field(
+        None, description="indices of the transcript entries that say it; None: not labelled"
+    )
 
     @property
     def assignee_labelled(self) -> bool:
@@ -90,6 +105,9 @@ class GoldDecision(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     decision: str = Field(min_length=1)
+    evidence: list[int] | None = Field(
+        None, description="indices of the transcript entries that say it; None: not labelled"
+    )
 
 
 class MeetingLabels(BaseModel):
@@ -104,6 +122,31 @@ class MeetingLabels(BaseModel):
     tldr: str | None = None
     action_items: list[GoldActionItem] = Field(default_factory=list)
     decisions: list[GoldDecision] = Field(default_factory=list)
+    # Read from the file before placeholders are dropped: a meeting whose only items are
+    # "*NA*" placeholders with "evidence": [] is still labelled at the utterance level (it
+    # has no line to find), and must count as such.
+    _evidence_labelled: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _note_evidence(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        labels = handler(data)
+        if isinstance(data, dict):
+            labels._evidence_labelled = any(
+                isinstance(item, dict) and "evidence" in item
+                for key in ("action_items", "decisions")
+                for item in (data.get(key) or [])
+            )
+        return labels
+
+    @property
+    def evidence_labelled(self) -> bool:
+        """Whether the file links items to transcript entries (``evidence``) at all."""
+        return (
+            self._evidence_labelled
+            or any(a.evidence is not None for a in self.action_items)
+            or any(d.evidence is not None for d in self.decisions)
+        )
 
     @field_validator("action_items", mode="before")
     @classmethod

@@ -80,6 +80,17 @@ BASELINE_LABELS = {
 def figures(run: EvalRun) -> Figures:
     """The run's headline figures, flat (JSON-friendly; money as a decimal string)."""
     s: EvalSummary = run.summary
+    utterances: Figures = {}
+    for key, p in (
+        ("action_utterances", s.action_utterances),
+        ("decision_utterances", s.decision_utterances),
+    ):
+        if p is not None:  # measured only where the labels carry evidence
+            utterances |= {
+                f"{key}.precision": p.precision,
+                f"{key}.recall": p.recall,
+                f"{key}.f1": p.f1,
+            }
     return {
         "action_items.precision": s.action_items.precision,
         "action_items.recall": s.action_items.recall,
@@ -106,6 +117,7 @@ def figures(run: EvalRun) -> Figures:
         "latency_s.p95": s.latency_s_p95,
         "meetings.failed": s.failed,
         "meetings.degraded": s.degraded,
+        **utterances,
     }
 
 

@@ -57,6 +57,18 @@ def figures_table(run: EvalRun) -> list[tuple[str, str, str]]:
         ),
         ("Meetings failed / degraded", f"{s.failed} / {s.degraded}", f"of {s.meetings}"),
     ]
+    # Only where the labels link items to transcript lines: a row of n/a would suggest the
+    # figure was measured and came out empty.
+    where = f"{s.utterance_meetings} of {s.meetings} meetings have evidence"
+    for name, p in (("Action-item", s.action_utterances), ("Decision", s.decision_utterances)):
+        if p is not None:
+            rows.append(
+                (
+                    f"{name} utterances P / R / F1",
+                    f"{_f(p.precision)} / {_f(p.recall)} / {_f(p.f1)}",
+                    f"{_counts(p)} segments ({where})",
+                )
+            )
     return rows
 
 

@@ -4,7 +4,9 @@ Meetings run concurrently under a bound; each is timed (wall clock around the wh
 pipeline run, so under concurrency it includes waiting for shared rate limits) and costed
 (the provider-reported usage priced by the gateway, as the notes' provenance carries it).
 A meeting whose run fails with a :class:`~minutes.errors.MinutesError` is scored as if it
-produced nothing, and reported as failed: leaving it out would flatter the figures.
+produced nothing, and reported as failed: leaving it out would flatter the figures. Where the
+labels link items to transcript lines (``evidence``), the utterance-level figures of
+:mod:`minutes.evaluation.utterances` are computed too.
 """
 
 from __future__ import annotations
@@ -36,6 +38,12 @@ from minutes.evaluation.metrics import (
     prf,
     rouge,
     same_person,
+)
+from minutes.evaluation.utterances import (
+    GoldUtterances,
+    cited_segments,
+    gold_utterances,
+    utterance_prf,
 )
 from minutes.llm.gateway import Gateway
 from minutes.notes import MeetingNotes
@@ -112,6 +120,10 @@ class MeetingResult(BaseModel):
     grounding: Rate = Field(description="action items, decisions and key points together")
     action_items_grounding: Rate
     decisions_grounding: Rate
+    action_utterances: PRF | None = Field(
+        None, description="cited segments vs the gold evidence's; None: evidence not labelled"
+    )
+    decision_utterances: PRF | None = None
     cost_usd: Decimal = Decimal(0)
     latency_s: float = 0.0
     llm_calls: int = 0
@@ -137,6 +149,11 @@ class EvalSummary(BaseModel):
     grounding: Rate
     action_items_grounding: Rate
     decisions_grounding: Rate
+    action_utterances: PRF | None = Field(
+        None, description="pooled over the meetings whose labels carry evidence; None: none do"
+    )
+    decision_utterances: PRF | None = None
+    utterance_meetings: int = Field(0, description="meetings scored at the utterance level")
     cost_usd_total: Decimal
     cost_usd_per_meeting: Decimal
     latency_s_mean: float | None
@@ -212,8 +229,10 @@ def score_meeting(
     similarity: Similarity,
     threshold: float,
     grounded: dict[str, Rate],
+    utterances: GoldUtterances | None = None,
 ) -> MeetingResult:
-    """Everything but timing and cost: item matches, attribute accuracy, ROUGE, grounding."""
+    """Everything but timing and cost: item matches, attribute accuracy, ROUGE, grounding,
+    and, given the gold ``utterances``, the utterance-level figures."""
     labels = meeting.labels
     gold_actions = labels.action_items
     actions, pairs = score_items(
@@ -251,6 +270,16 @@ def score_meeting(
         grounding=pooled_rate(grounded.values()),
         action_items_grounding=grounded["action_items"],
         decisions_grounding=grounded["decisions"],
+        action_utterances=None
+        if utterances is None
+        else utterance_prf(
+            cited_segments(a.sources for a in notes.action_items), utterances.action_items
+        ),
+        decision_utterances=None
+        if utterances is None
+        else utterance_prf(
+            cited_segments(d.sources for d in notes.decisions), utterances.decisions
+        ),
         cost_usd=notes.cost_usd,
         llm_calls=sum(p.calls for p in notes.provenance),
         tokens=sum(p.input_tokens + p.output_tokens for p in notes.provenance),
@@ -279,6 +308,15 @@ async def _run_one(
     threshold: float,
 ) -> tuple[MeetingResult, MinutesError | None]:
     transcript = await asyncio.to_thread(meeting.load_transcript)
+    utterances = None
+    if meeting.labels.evidence_labelled:
+        utterances = await asyncio.to_thread(
+            gold_utterances,
+            meeting.transcript_path,
+            transcript,
+            [g.evidence or [] for g in meeting.labels.action_items],
+            [g.evidence or [] for g in meeting.labels.decisions],
+        )
     started = time.perf_counter()
     failure: MinutesError | None = None
     try:
@@ -305,6 +343,7 @@ async def _run_one(
         similarity=similarity,
         threshold=threshold,
         grounded=grounded,
+        utterances=utterances,
     )
     error = f"{type(failure).__name__}: {failure}" if failure else None
     return result.model_copy(update={"latency_s": latency, "error": error}), failure
@@ -314,6 +353,8 @@ def summarize_results(results: Sequence[MeetingResult]) -> EvalSummary:
     n = len(results)
     latencies = [r.latency_s for r in results if r.error is None]
     total_cost = sum((r.cost_usd for r in results), Decimal(0))
+    action_utt = [r.action_utterances for r in results if r.action_utterances is not None]
+    decision_utt = [r.decision_utterances for r in results if r.decision_utterances is not None]
     return EvalSummary(
         meetings=n,
         failed=sum(r.error is not None for r in results),
@@ -329,6 +370,9 @@ def summarize_results(results: Sequence[MeetingResult]) -> EvalSummary:
         grounding=pooled_rate(r.grounding for r in results),
         action_items_grounding=pooled_rate(r.action_items_grounding for r in results),
         decisions_grounding=pooled_rate(r.decisions_grounding for r in results),
+        action_utterances=pooled(action_utt) if action_utt else None,
+        decision_utterances=pooled(decision_utt) if decision_utt else None,
+        utterance_meetings=len(action_utt),
         cost_usd_total=total_cost,
         cost_usd_per_meeting=total_cost / n if n else Decimal(0),
         latency_s_mean=_mean(latencies),

@@ -3,6 +3,11 @@
 It is the last fallback of the LLM pipeline and the offline default, so it must not fail:
 a stage that raises anyway (a bug, not an expected condition) is logged, leaves its part
 of the notes empty, and is marked ``degraded`` with the reason.
+
+Action items and decisions come from the rules first; then the learned detector
+(:mod:`minutes.extractive.detector`, trained on AMI's annotations) flags the segments that say
+one, and those the rules missed become items (:mod:`minutes.extractive.detected`). A detector
+that cannot be loaded leaves the rules' items as they are, and the notes say so (degraded).
 """
 
 from __future__ import annotations
@@ -11,14 +16,23 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from minutes.extractive.actions import extract_action_items
 from minutes.extractive.decisions import extract_decisions
+from minutes.extractive.detected import (
+    Flagged,
+    add_detected_actions,
+    add_detected_decisions,
+    flagged,
+)
 from minutes.extractive.key_points import extract_key_points
 from minutes.extractive.summary import classify_priority, make_narrative, make_tldr, meeting_topics
 from minutes.notes import ActionItem, Decision, KeyPoint, MeetingNotes, Priority, StageProvenance
 from minutes.transcripts.models import Transcript
+
+if TYPE_CHECKING:
+    from minutes.extractive.detector import Detector
 
 logger = logging.getLogger(__name__)
 
@@ -54,18 +68,54 @@ class _Stages:
         return result
 
 
+def _flags(
+    transcript: Transcript, detector: Detector | Literal["shipped"] | None, stages: _Stages
+) -> dict[str, list[Flagged]]:
+    """The detector's flagged segments per label; none without a detector or when it fails."""
+    if detector is None or not transcript.segments:
+        return {}
+    try:
+        # Here, not at the top: the detector brings numpy, which importing the engine (for
+        # ``minutes --help``, say) should not pay for.
+        from minutes.extractive.detector import load_detector
+
+        model = load_detector() if detector == "shipped" else detector
+        probabilities = model.probabilities(transcript.segments)
+        return {
+            label: flagged(p, model.labels[label].threshold) for label, p in probabilities.items()
+        }
+    except Exception as exc:  # a broken model file must not cost the rules' items
+        logger.exception("extractive detector failed")
+        stages.failures.append(f"extractive detector failed: {type(exc).__name__}: {exc}")
+        return {}
+
+
+def _or_rules(add: Callable[[], list[T]], rules: list[T], stages: _Stages) -> list[T]:
+    """The rules' items with the detected ones added; the rules' alone if adding fails."""
+    try:
+        return add()
+    except Exception as exc:  # a bug in the additions must not cost the rules' items
+        logger.exception("extractive detected items failed")
+        stages.failures.append(f"extractive detected items failed: {type(exc).__name__}: {exc}")
+        return rules
+
+
 def summarize_extractive(
     transcript: Transcript,
     *,
     meeting_date: dt.date | None = None,
     timezone: str | None = None,
     max_key_points: int = 10,
+    detector: Detector | Literal["shipped"] | None = "shipped",
 ) -> MeetingNotes:
     """Meeting notes without any model: central sentences, rule-based action items and
-    decisions, templated TL;DR and narrative.
+    decisions with those the learned detector finds where the rules did not, templated
+    TL;DR and narrative.
 
     ``meeting_date`` and ``timezone`` (default: the transcript's) anchor relative due
-    dates. Never raises on a valid ``Transcript``, whatever its content.
+    dates. ``detector``: the shipped one by default, another :class:`Detector` (the training
+    script passes each fold's), or ``None`` for the rules alone. Never raises on a valid
+    ``Transcript``, whatever its content.
     """
     stages = _Stages()
     participants = list(transcript.participants)
@@ -75,10 +125,28 @@ def summarize_extractive(
     key_points: list[KeyPoint] = stages.run(
         "key_points", lambda: extract_key_points(transcript, max_key_points), []
     )
-    action_items: list[ActionItem] = stages.run(
-        "action_items", lambda: extract_action_items(transcript, meeting_date, timezone), []
-    )
-    decisions: list[Decision] = stages.run("decisions", lambda: extract_decisions(transcript), [])
+    flags = _flags(transcript, detector, stages)
+
+    def actions() -> list[ActionItem]:
+        found = extract_action_items(transcript, meeting_date, timezone)
+        return _or_rules(
+            lambda: add_detected_actions(
+                transcript, found, flags.get("action", []), meeting_date, timezone
+            ),
+            found,
+            stages,
+        )
+
+    def decided() -> list[Decision]:
+        found = extract_decisions(transcript)
+        return _or_rules(
+            lambda: add_detected_decisions(transcript, found, flags.get("decision", [])),
+            found,
+            stages,
+        )
+
+    action_items: list[ActionItem] = stages.run("action_items", actions, [])
+    decisions: list[Decision] = stages.run("decisions", decided, [])
     # Topics feed both texts; a failure there only costs the topic words.
     try:
         topics = meeting_topics(transcript)
