@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from minutes.testing import RecordedRequest
+from minutes.testing import FakeLLMServer, RecordedRequest
 
 
 def scripted(req: RecordedRequest) -> str:
@@ -18,3 +18,15 @@ def scripted(req: RecordedRequest) -> str:
     if '"priority"' in text:
         return json.dumps({"priority": "normal", "reason": "routine"})
     return "A short summary."
+
+
+def served_models(fake_server: FakeLLMServer) -> dict[str, dict[str, str]]:
+    """Registry overrides that send every bundled chat model to the fake server."""
+    return {
+        "gpt-4-turbo": {"base_url": fake_server.openai_base_url},
+        "gpt-3.5-turbo": {"base_url": fake_server.openai_base_url},
+        "claude-3-opus": {"base_url": fake_server.anthropic_base_url},
+        "claude-3-sonnet": {"base_url": fake_server.anthropic_base_url},
+        "deepseek-v2": {"base_url": fake_server.openai_base_url},
+        "llama-3-70b": {"base_url": fake_server.ollama_base_url},
+    }

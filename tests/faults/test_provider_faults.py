@@ -27,7 +27,7 @@ from minutes.store.db import open_store
 from minutes.store.models import LLMCall
 from minutes.testing import FakeLLMServer, Fault, RecordedRequest
 from minutes.transcripts import load_transcript
-from scripted_replies import scripted
+from scripted_replies import scripted, served_models
 
 FAULTS: dict[str, Fault] = {
     "429 with Retry-After": Fault.rate_limit(retry_after=0.01),
@@ -70,14 +70,7 @@ async def test_meetings_complete_and_the_ledger_matches_the_server(
     db = f"sqlite:///{tmp_path / 'm.db'}"
     settings = Settings(
         database_url=db,
-        models={
-            "gpt-4-turbo": {"base_url": fake_server.openai_base_url},
-            "gpt-3.5-turbo": {"base_url": fake_server.openai_base_url},
-            "claude-3-opus": {"base_url": fake_server.anthropic_base_url},
-            "claude-3-sonnet": {"base_url": fake_server.anthropic_base_url},
-            "deepseek-v2": {"base_url": fake_server.openai_base_url},
-            "llama-3-70b": {"base_url": fake_server.ollama_base_url},
-        },
+        models=served_models(fake_server),
         resilience={
             "max_attempts": 3,
             # Short only where the fault is a stall: elsewhere a loaded machine must not turn a

@@ -14,20 +14,13 @@ from minutes.runs.stored import run_stored
 from minutes.store.db import open_store
 from minutes.testing import FakeLLMServer
 from minutes.transcripts import load_transcript
-from scripted_replies import scripted
+from scripted_replies import scripted, served_models
 
 
 def _settings(fake_server: FakeLLMServer, database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
-        models={
-            "gpt-4-turbo": {"base_url": fake_server.openai_base_url},
-            "gpt-3.5-turbo": {"base_url": fake_server.openai_base_url},
-            "claude-3-opus": {"base_url": fake_server.anthropic_base_url},
-            "claude-3-sonnet": {"base_url": fake_server.anthropic_base_url},
-            "deepseek-v2": {"base_url": fake_server.openai_base_url},
-            "llama-3-70b": {"base_url": fake_server.ollama_base_url},
-        },
+        models=served_models(fake_server),
         cache={"enabled": False},
     )
 
