@@ -185,6 +185,35 @@ class PromptSettings(BaseModel):
     )
 
 
+class ServiceSettings(BaseModel):
+    """``minutes serve`` and ``minutes worker``."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    max_body_mb: float = Field(20.0, gt=0, description="larger request bodies get 413")
+    requests_per_minute: int = Field(
+        600, gt=0, description="per API key, unless the key sets its own; more get 429"
+    )
+    jobs_in_process: int = Field(
+        4, ge=1, le=256, description="meetings run at once by serve's own runner (no broker)"
+    )
+    worker_concurrency: int = Field(4, ge=1, le=256, description="meetings per worker at once")
+    job_stale_after_s: float = Field(
+        60.0, gt=0, description="a running job silent this long was lost and may be taken over"
+    )
+    heartbeat_s: float = Field(10.0, gt=0, description="how often a running job says it lives")
+    visibility_timeout_s: int = Field(
+        7200,
+        gt=0,
+        description="Redis broker: an unacknowledged job goes back to the queue after this; "
+        "longer than any meeting takes",
+    )
+    job_max_retries: int = Field(5, ge=0, description="when the store cannot be reached")
+    webhook_attempts: int = Field(5, ge=1, le=20)
+    webhook_timeout_s: float = Field(10.0, gt=0)
+    webhook_backoff_s: float = Field(1.0, ge=0, description="first wait; doubles per attempt")
+
+
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir("minutes")) / "config.toml"
 
@@ -213,6 +242,26 @@ class Settings(BaseSettings):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     prompts: PromptSettings = Field(default_factory=PromptSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    broker_url: str | None = Field(
+        None,
+        description="MINUTES_BROKER_URL: redis://… or amqp://…; jobs go to minutes worker "
+        "processes through it. Unset: minutes serve runs jobs itself",
+    )
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    tenant: str = Field(
+        "default",
+        min_length=1,
+        max_length=64,
+        description="whose meetings, ledger rows, caches and budget a run uses (the service "
+        "sets it per request from the API key; the CLI's runs are the default tenant's)",
+    )
+
+    def for_tenant(self, tenant: str, budget: BudgetSettings | None = None) -> Settings:
+        """These settings for one tenant, with its own budget when it has one."""
+        update: dict[str, Any] = {"tenant": tenant}
+        if budget is not None:
+            update["budget"] = budget
+        return self.model_copy(update=update)
 
     def without_cache(self) -> Settings:
         """These settings with the response cache off (``--no-cache``)."""

@@ -117,12 +117,14 @@ class Gateway:
         if recorder is None and store is not None:
             from minutes.store.ledger import LedgerRecorder
 
-            recorder = LedgerRecorder(store)
+            recorder = LedgerRecorder(store, tenant=self.settings.tenant)
         self.recorder: Recorder = recorder or MemoryRecorder()
         self._clock = clock
         self.cache = self._build_cache(store, embedder, now)
         self.budget = BudgetGuard(
-            self.settings.budget, spent=spend_between(store) if store else None, now=now
+            self.settings.budget,
+            spent=spend_between(store, self.settings.tenant) if store else None,
+            now=now,
         )
         self.breaker = CircuitBreaker.from_settings(self.settings.resilience, clock)
         self._availability = dict(availability) if availability is not None else None
@@ -179,7 +181,9 @@ class Gateway:
                 vectors = SemanticEmbedder(embedder, name)
             except MinutesError as exc:
                 log.warning("semantic cache off: %s", exc)
-        return ResponseCache(CacheStore(store), settings, embedder=vectors, now=now)
+        return ResponseCache(
+            CacheStore(store), settings, embedder=vectors, now=now, tenant=self.settings.tenant
+        )
 
     def _cache_embeddings(self, name: str) -> Embeddings:
         entry = self.registry[name]

@@ -6,6 +6,7 @@ the HTTP service call:
 - ``start_run`` / ``advance_run`` / ``cancel_run``: meetings through the providers' Batch APIs,
   resumable from any process;
 - ``estimate_run``: what a run would cost, calling nothing;
+- ``run_job``: one job of the service (claimed, run as its tenant, finished once);
 - ``asummarize`` / ``summarize``: the Python API's one meeting, without the store.
 
 Each lives in its own module; this package re-exports them lazily so that importing one run
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from minutes.runs.batch import BatchInput, advance_run, cancel_run, inputs_from_paths, start_run
     from minutes.runs.direct import asummarize, summarize
     from minutes.runs.dry import RunEstimate, estimate_run
+    from minutes.runs.job import JobResult, JobRetry, run_job, run_job_sync
     from minutes.runs.many import MeetingOutcome, expand_inputs, summarize_many
     from minutes.runs.stored import StoredOutcome, StoredRun, run_stored
 
@@ -32,6 +34,10 @@ _WHERE = {
     "start_run": "batch",
     "RunEstimate": "dry",
     "estimate_run": "dry",
+    "JobResult": "job",
+    "JobRetry": "job",
+    "run_job": "job",
+    "run_job_sync": "job",
     "MeetingOutcome": "many",
     "expand_inputs": "many",
     "summarize_many": "many",
@@ -44,6 +50,8 @@ _WHERE = {
 
 __all__ = [
     "BatchInput",
+    "JobResult",
+    "JobRetry",
     "MeetingOutcome",
     "RunEstimate",
     "StoredOutcome",
@@ -54,6 +62,8 @@ __all__ = [
     "estimate_run",
     "expand_inputs",
     "inputs_from_paths",
+    "run_job",
+    "run_job_sync",
     "run_stored",
     "start_run",
     "summarize",

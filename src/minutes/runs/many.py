@@ -100,7 +100,9 @@ async def summarize_many(
                     date=options.meeting_date,
                     timezone=options.timezone,
                 )
-                if not force and (stored := already_stored(store, transcript)):
+                if not force and (
+                    stored := already_stored(store, transcript, tenant=settings.tenant)
+                ):
                     tell(position, "skipped")
                     return MeetingOutcome(source=str(path), status="skipped", meeting_id=stored)
                 with store.read() as session:

@@ -90,12 +90,14 @@ class StoredRun:
         self.meeting_id: str | None = None
         if self.store is not None:
             with self.store.read() as session:
-                candidate = meeting_id_for(session, transcript)
+                candidate = meeting_id_for(session, transcript, tenant=settings.tenant)
                 stored = session.get(Meeting, candidate) is not None
             # The rows of an unsaved run link to the meeting only when it is stored already.
             self.meeting_id = candidate if store_meeting or stored else None
         self.ledger: Recorder = (
-            LedgerRecorder(self.store) if self.store is not None else MemoryRecorder()
+            LedgerRecorder(self.store, tenant=settings.tenant)
+            if self.store is not None
+            else MemoryRecorder()
         )
         self.tally = Tally(self.ledger)
         self._gateway: Gateway | None = None
@@ -121,6 +123,7 @@ class StoredRun:
                 notes,
                 meeting_id=self.meeting_id,
                 source_path=source_path,
+                tenant=self.settings.tenant,
             )
 
     def close(self) -> None:
@@ -240,7 +243,9 @@ def _save(
     store = open_store(settings.database_url)
     try:
         with store.transaction() as session:
-            return save_meeting(session, transcript, notes, source_path=source_path)
+            return save_meeting(
+                session, transcript, notes, source_path=source_path, tenant=settings.tenant
+            )
     finally:
         store.close()
 

@@ -324,7 +324,14 @@ def _naive_utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
-def _window(query: Any, since: dt.datetime | None, until: dt.datetime | None) -> Any:
+def _window(
+    query: Any,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    tenant: str | None = None,
+) -> Any:
+    if tenant is not None:
+        query = query.where(LLMCall.tenant == tenant)
     if since is not None:
         query = query.where(LLMCall.at >= _naive_utc(since))
     if until is not None:
@@ -338,6 +345,7 @@ def costs(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     by: GroupBy = "day",
+    tenant: str | None = None,
 ) -> list[CostRow]:
     """Spend and volume grouped by UTC day, model, task or provider, in key order."""
     if by == "day":
@@ -359,6 +367,7 @@ def costs(
             ),
             since,
             until,
+            tenant,
         )
         .group_by(key)
         .order_by(key)
@@ -379,17 +388,25 @@ def costs(
 
 
 def total_cost(
-    session: Session, *, since: dt.datetime | None = None, until: dt.datetime | None = None
+    session: Session,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    tenant: str | None = None,
 ) -> Decimal:
-    return from_micros(session.scalar(_window(select(func.sum(LLMCall.cost_micros)), since, until)))
+    query = _window(select(func.sum(LLMCall.cost_micros)), since, until, tenant)
+    return from_micros(session.scalar(query))
 
 
-def spend_between(store: Store) -> Callable[[dt.datetime, dt.datetime], Decimal]:
-    """What the ledger of ``store`` says was spent between two times (the budget's source)."""
+def spend_between(
+    store: Store, tenant: str | None = None
+) -> Callable[[dt.datetime, dt.datetime], Decimal]:
+    """What the ledger of ``store`` says was spent between two times (the budget's source);
+    with ``tenant``, what that tenant spent (each tenant's budget counts its own spend)."""
 
     def spent(start: dt.datetime, end: dt.datetime) -> Decimal:
         with store.read() as session:
-            return total_cost(session, since=start, until=end)
+            return total_cost(session, since=start, until=end, tenant=tenant)
 
     return spent
 
@@ -400,6 +417,7 @@ def metrics(
     since: dt.datetime,
     until: dt.datetime | None = None,
     model: str | None = None,
+    tenant: str | None = None,
 ) -> list[MetricsRow]:
     """Per-model rows, then an ``(all)`` row.
 
@@ -409,7 +427,7 @@ def metrics(
     (linear interpolation): in SQL on PostgreSQL, in Python on SQLite, the same numbers.
     """
     provider = LLMCall.cache == "none"
-    base = _window(select(), since, until)
+    base = _window(select(), since, until, tenant)
     if model:
         base = base.where(LLMCall.model == model)
     columns = (
@@ -493,11 +511,12 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[lower] + (ordered[upper] - ordered[lower]) * (pos - lower)
 
 
-def cache_hit_counts(session: Session, *, since: dt.datetime | None = None) -> dict[str, int]:
+def cache_hit_counts(
+    session: Session, *, since: dt.datetime | None = None, tenant: str | None = None
+) -> dict[str, int]:
     """Ledger rows by cache kind: ``none`` (provider attempts), ``exact``, ``semantic``."""
-    rows = session.execute(
-        _window(select(LLMCall.cache, func.count(LLMCall.id)), since, None).group_by(LLMCall.cache)
-    ).all()
+    query = _window(select(LLMCall.cache, func.count(LLMCall.id)), since, None, tenant)
+    rows = session.execute(query.group_by(LLMCall.cache)).all()
     counts = {"none": 0, "exact": 0, "semantic": 0}
     counts.update({str(k): int(n) for k, n in rows})
     return counts

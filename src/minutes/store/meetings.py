@@ -223,22 +223,30 @@ def _decision_rows(meeting_id: str, notes_id: int, notes: MeetingNotes) -> list[
     ]
 
 
-def set_action_status(session: Session, action_id: int, *, done: bool) -> ActionView:
-    item = session.get(ActionItemRow, action_id)
-    if item is None:
+def set_action_status(
+    session: Session, action_id: int, *, done: bool, tenant: str = DEFAULT_TENANT
+) -> ActionView:
+    item = session.scalar(
+        select(ActionItemRow)
+        .join(Meeting, Meeting.id == ActionItemRow.meeting_id)
+        .where(ActionItemRow.id == action_id, Meeting.tenant == tenant)
+    )
+    if item is None:  # another tenant's item is as absent as one that never existed
         raise NotFound(f"no action item {action_id}")
     item.status = "done" if done else "open"
     item.closed_at = utcnow_naive() if done else None
     session.flush()
-    return list_actions(session, action_id=action_id)[0]
+    return list_actions(session, action_id=action_id, tenant=tenant)[0]
 
 
-def forget_meeting(session: Session, id_or_prefix: str) -> ForgetResult:
+def forget_meeting(
+    session: Session, id_or_prefix: str, *, tenant: str = DEFAULT_TENANT
+) -> ForgetResult:
     """Delete a meeting, its notes, items and decisions and the cache entries its runs made.
 
     Its ledger rows stay (money spent is history) but lose the link to the meeting.
     """
-    meeting_id = resolve_meeting_id(session, id_or_prefix)
+    meeting_id = resolve_meeting_id(session, id_or_prefix, tenant=tenant)
 
     def count(model: Any, column: Any) -> int:
         return int(session.scalar(select(func.count()).select_from(model).where(column)) or 0)
@@ -268,15 +276,19 @@ def forget_meeting(session: Session, id_or_prefix: str) -> ForgetResult:
 # --- reads -------------------------------------------------------------------------------
 
 
-def resolve_meeting_id(session: Session, id_or_prefix: str) -> str:
-    """A full meeting id from an id or a unique prefix of at least four characters."""
+def resolve_meeting_id(session: Session, id_or_prefix: str, *, tenant: str = DEFAULT_TENANT) -> str:
+    """A full meeting id of ``tenant`` from an id or a unique prefix of at least four
+    characters; another tenant's meeting is not found."""
     wanted = id_or_prefix.strip().lower()
-    if session.get(Meeting, wanted) is not None:
+    exact = session.get(Meeting, wanted)
+    if exact is not None and exact.tenant == tenant:
         return wanted
     if len(wanted) < MIN_PREFIX:
         raise NotFound(f"no meeting {id_or_prefix!r} (give at least {MIN_PREFIX} characters)")
     found = session.scalars(
-        select(Meeting.id).where(Meeting.id.startswith(wanted, autoescape=True)).limit(2)
+        select(Meeting.id)
+        .where(Meeting.tenant == tenant, Meeting.id.startswith(wanted, autoescape=True))
+        .limit(2)
     ).all()
     if not found:
         raise NotFound(f"no meeting {id_or_prefix!r}")
@@ -285,7 +297,19 @@ def resolve_meeting_id(session: Session, id_or_prefix: str) -> str:
     return found[0]
 
 
-def list_meetings(session: Session, *, limit: int = 50) -> list[MeetingSummary]:
+def list_meetings(
+    session: Session,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    tenant: str = DEFAULT_TENANT,
+    meeting_id: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    participant: str | None = None,
+) -> list[MeetingSummary]:
+    """Meetings of ``tenant``, newest first; ``since``/``until`` bound the meeting date,
+    ``participant`` matches a participant's name case-insensitively."""
     notes_stats = (
         select(
             NotesRow.meeting_id,
@@ -305,20 +329,35 @@ def list_meetings(session: Session, *, limit: int = 50) -> list[MeetingSummary]:
         .group_by(DecisionRow.meeting_id)
         .subquery()
     )
-    rows = session.execute(
-        select(
-            Meeting,
-            func.coalesce(notes_stats.c.runs, 0),
-            func.coalesce(notes_stats.c.cost, 0),
-            func.coalesce(actions.c.n, 0),
-            func.coalesce(decisions.c.n, 0),
-        )
-        .outerjoin(notes_stats, notes_stats.c.meeting_id == Meeting.id)
+    query = select(
+        Meeting,
+        func.coalesce(notes_stats.c.runs, 0),
+        func.coalesce(notes_stats.c.cost, 0),
+        func.coalesce(actions.c.n, 0),
+        func.coalesce(decisions.c.n, 0),
+    ).where(Meeting.tenant == tenant)
+    if meeting_id is not None:
+        query = query.where(Meeting.id == meeting_id)
+    if since is not None:
+        query = query.where(Meeting.date >= since)
+    if until is not None:
+        query = query.where(Meeting.date <= until)
+    query = (
+        query.outerjoin(notes_stats, notes_stats.c.meeting_id == Meeting.id)
         .outerjoin(actions, actions.c.meeting_id == Meeting.id)
         .outerjoin(decisions, decisions.c.meeting_id == Meeting.id)
         .order_by(Meeting.created_at.desc(), Meeting.id)
-        .limit(limit)
-    ).all()
+    )
+    if participant:
+        # Participants are a JSON list: matched here, the same on SQLite and PostgreSQL.
+        who = participant.casefold()
+        rows = [
+            r
+            for r in session.execute(query).all()
+            if any(who in str(p).casefold() for p in r[0].participants or [])
+        ][offset : offset + limit]
+    else:
+        rows = list(session.execute(query.offset(offset).limit(limit)).all())
     return [_summary(m, runs, cost, n_a, n_d) for m, runs, cost, n_a, n_d in rows]
 
 
@@ -337,9 +376,11 @@ def _summary(m: Meeting, runs: int, cost: int, n_actions: int, n_decisions: int)
     )
 
 
-def get_meeting(session: Session, id_or_prefix: str) -> MeetingDetail:
-    meeting_id = resolve_meeting_id(session, id_or_prefix)
-    summary = next(s for s in list_meetings(session, limit=1_000_000) if s.id == meeting_id)
+def get_meeting(
+    session: Session, id_or_prefix: str, *, tenant: str = DEFAULT_TENANT
+) -> MeetingDetail:
+    meeting_id = resolve_meeting_id(session, id_or_prefix, tenant=tenant)
+    summary = list_meetings(session, tenant=tenant, meeting_id=meeting_id)[0]
     latest = session.scalars(
         select(NotesRow)
         .where(NotesRow.meeting_id == meeting_id)
@@ -352,7 +393,7 @@ def get_meeting(session: Session, id_or_prefix: str) -> MeetingDetail:
         summary=summary,
         notes=MeetingNotes.model_validate(latest.notes),
         notes_created_at=latest.created_at,
-        actions=list_actions(session, meeting_id=meeting_id),
+        actions=list_actions(session, meeting_id=meeting_id, tenant=tenant),
     )
 
 
@@ -363,11 +404,23 @@ def list_actions(
     open_only: bool = False,
     meeting_id: str | None = None,
     action_id: int | None = None,
+    tenant: str = DEFAULT_TENANT,
+    status: str | None = None,
+    due_before: dt.date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[ActionView]:
-    """Action items across meetings (of each meeting's latest run), newest meeting first."""
-    query = select(ActionItemRow, Meeting.title, Meeting.date).join(
-        Meeting, Meeting.id == ActionItemRow.meeting_id
+    """Action items of ``tenant`` across meetings (of each meeting's latest run), newest
+    meeting first; ``due_before`` keeps items with a due date before that day."""
+    query = (
+        select(ActionItemRow, Meeting.title, Meeting.date)
+        .join(Meeting, Meeting.id == ActionItemRow.meeting_id)
+        .where(Meeting.tenant == tenant)
     )
+    if status is not None:
+        query = query.where(ActionItemRow.status == status)
+    if due_before is not None:
+        query = query.where(ActionItemRow.due_date < due_before)
     if assignee:
         query = query.where(func.lower(ActionItemRow.assignee) == assignee.lower())
     if open_only:
@@ -378,7 +431,9 @@ def list_actions(
         query = query.where(ActionItemRow.id == action_id)
     query = query.order_by(
         Meeting.created_at.desc(), ActionItemRow.meeting_id, ActionItemRow.position
-    )
+    ).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
     return [
         ActionView(
             id=a.id,
@@ -396,12 +451,69 @@ def list_actions(
     ]
 
 
-def already_stored(store: Any, transcript: Transcript) -> str | None:
-    """The id of a stored meeting with this exact transcript and notes, else None."""
+def already_stored(
+    store: Any, transcript: Transcript, *, tenant: str = DEFAULT_TENANT
+) -> str | None:
+    """The id of a stored meeting of ``tenant`` with this exact transcript and notes."""
     with store.read() as session:
         return session.scalar(
             select(Meeting.id)
             .join(NotesRow, NotesRow.meeting_id == Meeting.id)
-            .where(Meeting.transcript_hash == transcript_hash(transcript))
+            .where(
+                Meeting.tenant == tenant,
+                Meeting.transcript_hash == transcript_hash(transcript),
+            )
             .limit(1)
         )
+
+
+class DecisionView(BaseModel):
+    id: int
+    meeting_id: str
+    meeting_title: str | None
+    meeting_date: dt.date | None
+    decision: str
+    rationale: str | None
+    alternatives: list[str]
+    decided_by: list[str]
+    created_at: dt.datetime
+
+
+def list_decisions(
+    session: Session,
+    *,
+    tenant: str = DEFAULT_TENANT,
+    meeting_id: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[DecisionView]:
+    """Decisions of ``tenant`` across meetings, newest meeting first."""
+    query = (
+        select(DecisionRow, Meeting.title, Meeting.date)
+        .join(Meeting, Meeting.id == DecisionRow.meeting_id)
+        .where(Meeting.tenant == tenant)
+    )
+    if meeting_id:
+        query = query.where(DecisionRow.meeting_id == meeting_id)
+    query = query.order_by(
+        Meeting.date.desc().nulls_last(),
+        Meeting.created_at.desc(),
+        DecisionRow.meeting_id,
+        DecisionRow.position,
+    ).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        DecisionView(
+            id=d.id,
+            meeting_id=d.meeting_id,
+            meeting_title=title,
+            meeting_date=date,
+            decision=d.decision,
+            rationale=d.rationale,
+            alternatives=[str(a) for a in d.alternatives or []],
+            decided_by=[str(p) for p in d.decided_by or []],
+            created_at=d.created_at,
+        )
+        for d, title, date in session.execute(query).all()
+    ]

@@ -131,7 +131,10 @@ class LLMCall(Base):
     """
 
     __tablename__ = "llm_calls"
-    __table_args__ = (Index("ix_llm_calls_model_at", "model", "at"),)
+    __table_args__ = (
+        Index("ix_llm_calls_model_at", "model", "at"),
+        Index("ix_llm_calls_tenant_at", "tenant", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
@@ -266,3 +269,100 @@ class BatchRequestRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
     ingested_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# --- the service: keys, jobs, webhooks, budgets ----------------------------------------
+
+
+class ApiKey(Base):
+    """An API key of a tenant. Only the SHA-256 of the key is kept (keys are 256 random bits,
+    so a fast hash is enough: there is no password to guess); ``prefix`` is what lists show."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Job(Base):
+    """One meeting run requested through the service. Its state lives here, not in the
+    broker: a worker claims it, reports its stages, and finishes it exactly once."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("tenant", "idempotency_key", name="uq_jobs_idempotency"),
+        Index("ix_jobs_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    meeting_id: Mapped[str] = mapped_column(String(32), index=True)
+    # queued / running / done / failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    stage: Mapped[str | None] = mapped_column(String(64))
+    stages_done: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    transcript: Mapped[dict[str, Any]] = mapped_column(JSON)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    error_type: Mapped[str | None] = mapped_column(String(64))
+    trace: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    cost_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Webhook(Base):
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
+
+
+class WebhookDelivery(Base):
+    """One attempt to deliver one event to one webhook: every attempt is logged."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[str] = mapped_column(
+        ForeignKey("webhooks.id", ondelete="CASCADE"), index=True
+    )
+    tenant: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(32))  # job.done / job.failed
+    job_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
+
+
+class TenantBudget(Base):
+    """A tenant's own spending limits; a tenant without a row uses the configured budget."""
+
+    __tablename__ = "tenant_budgets"
+
+    tenant: Mapped[str] = mapped_column(String(64), primary_key=True)
+    daily_micros: Mapped[int | None] = mapped_column(BigInteger)
+    monthly_micros: Mapped[int | None] = mapped_column(BigInteger)
+    on_exceed: Mapped[str | None] = mapped_column(String(16))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)

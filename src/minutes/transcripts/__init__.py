@@ -18,7 +18,7 @@ not letters) gives a transcript whose ``warnings`` say so, for the notes to repe
 
 from minutes.transcripts.chunking import Chunk, chunk_transcript, format_segment
 from minutes.transcripts.detect import FORMATS, detect_format
-from minutes.transcripts.loader import load_transcript, parse_transcript
+from minutes.transcripts.loader import load_transcript, parse_transcript, transcript_from_bytes
 from minutes.transcripts.models import Segment, Transcript
 
 __all__ = [
@@ -31,4 +31,5 @@ __all__ = [
     "format_segment",
     "load_transcript",
     "parse_transcript",
+    "transcript_from_bytes",
 ]

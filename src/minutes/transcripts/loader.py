@@ -87,9 +87,28 @@ def load_transcript(
     check_timezone(timezone)
     file = Path(path)
     data = read_transcript_bytes(file, max_bytes)
-    decoded = decode_transcript(data, file.name)
+    return transcript_from_bytes(
+        data, name=file.name, format=format, title=title, date=date, timezone=timezone
+    )
+
+
+def transcript_from_bytes(
+    data: bytes,
+    *,
+    name: str,
+    format: str | None = None,
+    title: str | None = None,
+    date: dt.date | None = None,
+    timezone: str | None = None,
+) -> Transcript:
+    """Decode and parse a transcript's bytes (a file's, or an upload's) as ``load_transcript``
+    does; ``name`` is the file name the format and title may come from."""
+    if format is not None:
+        format = normalise_format(format)
+    check_timezone(timezone)
+    decoded = decode_transcript(data, name)
     transcript = parse_transcript(
-        decoded.text, format=format, name=file.name, title=title, date=date, timezone=timezone
+        decoded.text, format=format, name=name, title=title, date=date, timezone=timezone
     )
     if not decoded.warnings:
         return transcript

@@ -35,6 +35,7 @@ from minutes.errors import OutputInvalid
 from minutes.llm.calls import CacheKind, CallFn, Clock, ModelCall, ModelReply, Usage
 from minutes.llm.layers.structured import parse_structured
 from minutes.store.cache_store import CachedReply, CacheStore, NewEntry
+from minutes.store.models import DEFAULT_TENANT
 from minutes.units import utcnow
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,19 @@ def _params(call: ModelCall) -> dict[str, object]:
     }
 
 
-def exact_key(call: ModelCall) -> str:
-    return _digest({**_params(call), "messages": [m.model_dump() for m in call.messages]})
+def _tenant(tenant: str) -> dict[str, object]:
+    # The default tenant's keys stay what they were before tenants existed, so that a
+    # single-user cache survives the upgrade; any other tenant's keys can never collide.
+    return {} if tenant == DEFAULT_TENANT else {"tenant": tenant}
 
 
-def semantic_scope(call: ModelCall, embedder: str) -> str:
-    return _digest({**_params(call), "embedder": embedder})
+def exact_key(call: ModelCall, tenant: str = DEFAULT_TENANT) -> str:
+    messages = [m.model_dump() for m in call.messages]
+    return _digest({**_params(call), **_tenant(tenant), "messages": messages})
+
+
+def semantic_scope(call: ModelCall, embedder: str, tenant: str = DEFAULT_TENANT) -> str:
+    return _digest({**_params(call), **_tenant(tenant), "embedder": embedder})
 
 
 class SemanticEmbedder:
@@ -122,11 +130,13 @@ class ResponseCache:
         *,
         embedder: SemanticEmbedder | None = None,
         now: Now = utcnow,
+        tenant: str = DEFAULT_TENANT,
     ) -> None:
         self.store = store
         self.settings = settings
         self.embedder = embedder
         self.now = now
+        self.tenant = tenant
 
     # -- policy ---------------------------------------------------------------------------
 
@@ -149,7 +159,9 @@ class ResponseCache:
         ttl = self.settings.exact_ttl_hours
         since = self._naive_now() - dt.timedelta(hours=ttl) if ttl else None
         try:
-            return await asyncio.to_thread(self.store.get_exact, exact_key(call), min_created=since)
+            return await asyncio.to_thread(
+                self.store.get_exact, exact_key(call, self.tenant), min_created=since
+            )
         except Exception as exc:
             log.warning("exact cache lookup failed (%s); calling the model", exc)
             return None
@@ -166,7 +178,7 @@ class ResponseCache:
             log.warning("semantic cache: embedding failed (%s); lookup skipped", exc)
             return None, None
         since = self._naive_now() - dt.timedelta(hours=ttl)
-        scope = semantic_scope(call, self.embedder.name)
+        scope = semantic_scope(call, self.embedder.name, self.tenant)
         try:
             found = await asyncio.to_thread(self.store.nearest, scope, vector, min_created=since)
         except Exception as exc:
@@ -180,8 +192,8 @@ class ResponseCache:
         embedder = self.embedder.name if self.embedder is not None else "none"
         text = call.request.cache_input
         entry = NewEntry(
-            exact_key=exact_key(call),
-            scope=semantic_scope(call, embedder),
+            exact_key=exact_key(call, self.tenant),
+            scope=semantic_scope(call, embedder, self.tenant),
             model=call.entry.name,
             response=reply.text,
             prompt_name=call.request.prompt_name,
