@@ -40,9 +40,27 @@ def make_runner(state: ServiceState) -> JobRunner:
     return InProcessRunner(settings, store)
 
 
+def _describe_hand_read_bodies(app: FastAPI) -> None:
+    from typing import Any
+
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title, version=app.version, summary=app.summary, routes=app.routes
+            )
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(meetings.COMPONENTS)
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, *, runner: JobRunner | None = None) -> FastAPI:
     settings = settings or load_settings()
-    state = ServiceState(settings)
+    state = ServiceState(settings, runner=runner)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -65,6 +83,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     errors.install(app)
     for module in (meetings, jobs, items, spend, health):
         app.include_router(module.router)
+    _describe_hand_read_bodies(app)
     max_bytes = int(settings.service.max_body_mb * 1024 * 1024)
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
     return app

@@ -69,8 +69,9 @@ def job_view(job: Job) -> JobView:
 
 def request_fingerprint(transcript: Transcript, options: dict[str, Any]) -> str:
     """What makes two submissions the same request (for Idempotency-Key checks)."""
+    # The whole parsed transcript (title, date and timezone included), not only its words.
     payload = json.dumps(
-        {"transcript": transcript_hash(transcript), "options": options},
+        {"transcript": transcript.model_dump(mode="json"), "options": options},
         sort_keys=True,
         default=str,
     )

@@ -29,11 +29,19 @@ from minutes.transcripts.models import Transcript
 
 router = APIRouter(prefix="/v1/meetings", tags=["meetings"])
 
+_REF = "#/components/schemas/{model}"
+# The body is read by hand (JSON or multipart), so FastAPI cannot describe it: these schemas
+# go into the document's components (see app.py) and the operation refers to them.
+COMPONENTS: dict[str, Any] = {
+    "SubmitBody": SubmitBody.model_json_schema(ref_template=_REF),
+}
+COMPONENTS.update(COMPONENTS["SubmitBody"].pop("$defs", {}))
+
 _SUBMIT_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": SubmitBody.model_json_schema(ref_template="{model}")},
+            "application/json": {"schema": {"$ref": _REF.format(model="SubmitBody")}},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",

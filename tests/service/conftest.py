@@ -1,0 +1,74 @@
+"""The service in-process (FastAPI's TestClient: real ASGI, real store, real job runner) with
+two tenants, each with an API key."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from minutes.config import Settings, load_settings
+from minutes.service.app import create_app
+from minutes.store.db import open_store
+from minutes.store.keys import create_key
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "minutes" / "examples"
+
+
+@dataclass
+class Service:
+    client: TestClient
+    settings: Settings
+    keys: dict[str, str]
+
+    def auth(self, tenant: str = "acme") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[tenant]}"}
+
+    def submit(self, text: str, tenant: str = "acme", **body: Any) -> dict[str, Any]:
+        options = body.pop("options", {"engine": "extractive"})
+        response = self.client.post(
+            "/v1/meetings",
+            json={"text": text, "options": options, **body},
+            headers=self.auth(tenant),
+        )
+        assert response.status_code in (200, 202), response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def wait(self, job_id: str, tenant: str = "acme", timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            job: dict[str, Any] = self.client.get(
+                f"/v1/jobs/{job_id}", headers=self.auth(tenant)
+            ).json()
+            if job["status"] in ("done", "failed"):
+                return job
+            time.sleep(0.05)
+        raise AssertionError(f"job {job_id} not finished in {timeout} s: {job}")
+
+
+def make_keys(url: str, *tenants: str, **kwargs: Any) -> dict[str, str]:
+    store = open_store(url)
+    try:
+        with store.transaction() as session:
+            return {t: create_key(session, t, **kwargs).key for t in tenants}
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    url = f"sqlite:///{tmp_path / 'service.db'}"
+    keys = make_keys(url, "acme", "globex")
+    settings = load_settings(database_url=url)
+    with TestClient(create_app(settings)) as client:
+        yield Service(client, settings, keys)
+
+
+def example(name: str) -> str:
+    return (EXAMPLES / name).read_text(encoding="utf-8")
