@@ -3,6 +3,8 @@ exist, changes nothing, and no cache entry of one tenant answers another."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -108,3 +110,36 @@ def test_one_tenants_cache_never_answers_another(
     by_tenant = {(r.tenant, r.cache) for r in rows}
     assert ("acme", "exact") in by_tenant and ("globex", "none") in by_tenant
     assert ("globex", "exact") not in by_tenant
+
+
+def test_a_tenants_budget_holds_its_jobs_and_no_one_elses(
+    tmp_path, fake_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minutes.store.budgets import set_budget
+
+    for var, value in (
+        ("OPENAI_API_KEY", "sk-test"),
+        ("ANTHROPIC_API_KEY", "sk-ant-test"),
+        ("DEEPSEEK_API_KEY", "sk-ds-test"),
+    ):
+        monkeypatch.setenv(var, value)
+    fake_server.default_reply = scripted
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    keys = make_keys(url, "acme", "globex")
+    store = open_store(url)
+    with store.transaction() as session:
+        set_budget(session, "globex", daily_usd=Decimal(0), monthly_usd=None, on_exceed="fail")
+    store.close()
+    settings = load_settings(
+        database_url=url, models=served_models(fake_server), cache={"enabled": False}
+    )
+    with TestClient(create_app(settings)) as client:
+        svc = Service(client, settings, keys)
+        text = example("one_on_one.txt")
+        held = svc.wait(
+            svc.submit(text, tenant="globex", options={"engine": "llm"})["job_id"], "globex"
+        )
+        assert held["status"] == "failed" and held["error_type"] == "BudgetExceeded", held
+        assert fake_server.requests == []  # refused before any call was paid
+        free = svc.wait(svc.submit(text, options={"engine": "llm"})["job_id"])
+        assert free["status"] == "done" and fake_server.requests
