@@ -195,8 +195,15 @@ class Gateway:
                 raise NoModelAvailable(f"{name}: {why}")
         return build_embeddings(entry, timeout=self.settings.resilience.timeout_s)
 
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until the cache entries of finished calls are written."""
+        if self.cache is not None:
+            self.cache.flush(timeout)
+
     def close(self, timeout: float = 10.0) -> None:
-        """Drain the ledger (when the recorder writes one) at the end of a run."""
+        """Write what is queued (cache entries, then the ledger, when the recorder writes
+        one) at the end of a run."""
+        self.flush(timeout)
         close = getattr(self.recorder, "close", None)
         if callable(close):
             close(timeout)

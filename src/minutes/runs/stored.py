@@ -127,6 +127,8 @@ class StoredRun:
             )
 
     def close(self) -> None:
+        if self._gateway is not None:
+            self._gateway.flush()  # its cache entries, before the store closes
         close = getattr(self.ledger, "close", None)
         if callable(close):
             close()

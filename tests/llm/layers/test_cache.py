@@ -220,6 +220,7 @@ async def test_structured_replies_are_cached_only_once_valid(
         2,
     )
     # one entry: the validated reply, not the one the re-ask replaced
+    gw.flush()  # entries are written in the background
     assert CacheStore(sqlite_store).stats().entries == 1
 
 
@@ -291,3 +292,32 @@ async def test_a_near_duplicate_meeting_through_the_pipeline_calls_no_model(
     kinds = {r.cache for r in recorder.records[-6:]}
     assert "semantic" in kinds and kinds <= {"exact", "semantic"}
     assert notes.engine == "llm"
+
+
+async def test_a_reply_returns_before_its_entry_is_written_and_is_read_back_meanwhile(
+    make_gateway, fake_server: FakeLLMServer, sqlite_store: Store
+) -> None:
+    gw = make_gateway(store=sqlite_store)
+    assert gw.cache is not None
+    writes: list[float] = []
+    put = gw.cache.store.put
+
+    def slow_put(entry: object) -> int:
+        import time
+
+        time.sleep(0.5)  # a slow database: the caller must not wait for it
+        writes.append(time.monotonic())
+        return put(entry)  # type: ignore[arg-type]
+
+    gw.cache._writer._write = slow_put
+    answer(fake_server)
+    request = extraction_request(transcript_text("standup.vtt"))
+    import time
+
+    started = time.monotonic()
+    first = await gw.complete(request)
+    assert first.cache == "none" and time.monotonic() - started < 0.5 and not writes
+    again = await gw.complete(request)  # still queued: answered from the queue
+    assert again.cache == "exact" and fake_server.calls() == 1
+    gw.close()
+    assert len(writes) == 1 and CacheStore(sqlite_store).stats().entries == 1
