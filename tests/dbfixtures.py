@@ -36,6 +36,9 @@ TABLES = (
     "llm_calls",
     "llm_cache",
     "prompt_evaluations",
+    "search_docs",
+    "person_aliases",
+    "people",
 )
 
 

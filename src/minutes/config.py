@@ -248,6 +248,10 @@ class Settings(BaseSettings):
         "processes through it. Unset: minutes serve runs jobs itself",
     )
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    people: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='aliases of people: [people] "Tom Okafor" = ["Tom", "tom@acme.com"]',
+    )
     tenant: str = Field(
         "default",
         min_length=1,

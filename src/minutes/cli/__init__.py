@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from minutes.cli import batch, evaluate, meetings, models, service, spend, summarize
+from minutes.cli import batch, evaluate, meetings, memory, models, service, spend, summarize
 from minutes.cli._console import fail
 from minutes.errors import MinutesError
 
@@ -54,7 +54,7 @@ def _root(
 
 
 # Each module declares its commands on a Typer of its own; their order here is --help's.
-for _module in (summarize, models, meetings, spend, batch, evaluate, service):
+for _module in (summarize, models, meetings, memory, spend, batch, evaluate, service):
     app.registered_commands.extend(_module.commands.registered_commands)
     app.registered_groups.extend(_module.commands.registered_groups)
 

@@ -97,15 +97,40 @@ def show(
 
 @commands.command()
 def actions(
-    assignee: Annotated[str | None, typer.Option(help="only this person's items")] = None,
+    assignee: Annotated[
+        str | None, typer.Option(help="only this person's items (any of their names)")
+    ] = None,
     open_only: Annotated[bool, typer.Option("--open", help="only items still open")] = False,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="only open items whose due date has passed")
+    ] = False,
+    due_before: Annotated[str | None, typer.Option(help="only items due before YYYY-MM-DD")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List action items across all stored meetings."""
+    import datetime as dt
+
+    from minutes.cli.memory import parse_day
+    from minutes.config import load_settings
+    from minutes.memory.people import resolve_person
     from minutes.store.meetings import list_actions
 
+    before = parse_day(due_before, "--due-before")
+    if overdue:
+        today = dt.date.today()
+        before = min(before, today) if before else today
     with open_configured_store() as store, store.read() as session:
-        rows = list_actions(session, assignee=assignee, open_only=open_only)
+        names = (
+            resolve_person(session, assignee, config=load_settings().people).names
+            if assignee
+            else None
+        )
+        rows = list_actions(
+            session,
+            assignees=names,
+            open_only=open_only or overdue,
+            due_before=before,
+        )
     if as_json:
         print_json(rows)
         return

@@ -17,7 +17,7 @@ from minutes.config import Settings, load_settings
 from minutes.service import errors
 from minutes.service.auth import KeyCheck
 from minutes.service.limits import BodyLimit
-from minutes.service.routes import health, items, jobs, meetings, spend
+from minutes.service.routes import health, items, jobs, meetings, memory, spend
 from minutes.service.runners import InProcessRunner, JobRunner
 from minutes.service.state import ServiceState
 
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.state.service = state
     app.state.keys = KeyCheck(state)
     errors.install(app)
-    for module in (meetings, jobs, items, spend, health):
+    for module in (meetings, jobs, items, memory, spend, health):
         app.include_router(module.router)
     _describe_hand_read_bodies(app)
     max_bytes = int(settings.service.max_body_mb * 1024 * 1024)

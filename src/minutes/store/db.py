@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, CursorResult, Result, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from minutes.errors import StoreError
@@ -175,7 +175,10 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
 def _check_integrity(conn: Connection, safe: str) -> None:
     # quick_check reads every page but skips the index cross-checks: damage that would
     # otherwise show up as odd rows, or as a failure mid-save, is named when the store opens.
-    problems = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check(3)")]
+    try:
+        problems = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check(3)")]
+    except DBAPIError as exc:  # with an FTS5 table (the search index) damage raises instead
+        problems = [str(exc.orig).strip() or "malformed"]
     if problems != ["ok"]:
         said = "; ".join(line for p in problems for line in p.splitlines() if "***" not in line)
         raise StoreError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Collection
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ from minutes.store.models import (
     Meeting,
     NotesRow,
 )
+from minutes.store.search_index import drop_meeting as drop_from_index
+from minutes.store.search_index import index_meeting
 from minutes.transcripts.models import Transcript
 from minutes.units import from_micros, to_micros, utcnow_naive
 
@@ -160,6 +163,7 @@ def save_meeting(
     session.add_all(_action_rows(meeting.id, row.id, notes, previous_status))
     session.add_all(_decision_rows(meeting.id, row.id, notes))
     session.flush()
+    index_meeting(session, meeting.id, transcript, notes, tenant=tenant)  # searchable at once
     return meeting.id
 
 
@@ -266,6 +270,7 @@ def forget_meeting(
         ),
     )
     # Children first: the same on a SQLite opened without foreign keys as on PostgreSQL.
+    drop_from_index(session, meeting_id)  # a forgotten meeting leaves no search hit
     for model in (ActionItemRow, DecisionRow, NotesRow):
         session.execute(delete(model).where(model.meeting_id == meeting_id))
     session.execute(delete(Meeting).where(Meeting.id == meeting_id))
@@ -409,6 +414,7 @@ def list_actions(
     due_before: dt.date | None = None,
     limit: int | None = None,
     offset: int = 0,
+    assignees: Collection[str] | None = None,
 ) -> list[ActionView]:
     """Action items of ``tenant`` across meetings (of each meeting's latest run), newest
     meeting first; ``due_before`` keeps items with a due date before that day."""
@@ -423,6 +429,8 @@ def list_actions(
         query = query.where(ActionItemRow.due_date < due_before)
     if assignee:
         query = query.where(func.lower(ActionItemRow.assignee) == assignee.lower())
+    if assignees is not None:  # any of these names (a person's aliases), case-insensitively
+        query = query.where(func.lower(ActionItemRow.assignee).in_([n.lower() for n in assignees]))
     if open_only:
         query = query.where(ActionItemRow.status == "open")
     if meeting_id:

@@ -366,3 +366,52 @@ class TenantBudget(Base):
     monthly_micros: Mapped[int | None] = mapped_column(BigInteger)
     on_exceed: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
+
+
+# --- memory across meetings: the search index, people ------------------------------------
+
+
+class SearchDoc(Base):
+    """One searchable passage: a transcript segment (``kind`` "segment") or a note item
+    ("key_point", "action", "decision", "tldr") of a meeting's latest notes. Full-text search
+    lives beside it (SQLite: the FTS5 table ``search_docs_fts``; PostgreSQL: the generated
+    ``tsv`` column), both made by migration 0006 outside this model."""
+
+    __tablename__ = "search_docs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[str] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer)
+    segment: Mapped[int | None] = mapped_column(Integer)
+    speaker: Mapped[str | None] = mapped_column(Text)
+    start: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    embedding_dim: Mapped[int | None] = mapped_column(Integer)
+
+
+class Person(Base):
+    """One person across meetings; ``name`` is how they are shown."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow_naive)
+
+
+class PersonAlias(Base):
+    """A name (case-folded) that means a person: "tom", "tom okafor", "tom@example.com"."""
+
+    __tablename__ = "person_aliases"
+    __table_args__ = (UniqueConstraint("tenant", "alias", name="uq_person_aliases"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(255))
