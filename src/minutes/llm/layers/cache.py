@@ -88,6 +88,7 @@ class SemanticEmbedder:
 
     _memo: ClassVar[OrderedDict[tuple[str, str], np.ndarray]] = OrderedDict()
     _memo_size: ClassVar[int] = 512
+    _in_flight: ClassVar[dict[tuple[str, str], asyncio.Future[np.ndarray]]] = {}
 
     def __init__(self, embeddings: Embeddings, name: str, *, window_words: int = 150) -> None:
         self.embeddings = embeddings
@@ -108,6 +109,28 @@ class SemanticEmbedder:
         if key in self._memo:
             self._memo.move_to_end(key)
             return self._memo[key]
+        # Several stages of a run ask for the same chunk at once: one computes, the others
+        # wait for it (three concurrent encodes of one chunk took 3x the CPU on two cores).
+        waiting = self._in_flight.get(key)
+        if waiting is not None:
+            return await asyncio.shield(waiting)
+        future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            vector = await self._compute(key, text)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when none waits
+            raise
+        finally:
+            self._in_flight.pop(key, None)
+        future.set_result(vector)
+        return vector
+
+    async def _compute(self, key: tuple[str, str], text: str) -> np.ndarray:
         windows = self.windows(text)
         vectors = np.asarray(await self.embeddings.aembed_documents(windows), dtype=np.float32)
         weights = np.asarray([max(1, len(w.split())) for w in windows], dtype=np.float32)

