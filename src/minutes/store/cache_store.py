@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
@@ -89,32 +90,39 @@ class CacheStore:
 
     def put(self, entry: NewEntry) -> int:
         """Store (or replace) the entry with ``entry.exact_key``; returns its row id."""
-        vector = normalise(entry.embedding) if entry.embedding is not None else None
+        return self.put_many([entry])[0]
+
+    def put_many(self, entries: list[NewEntry]) -> list[int]:
+        """``put`` of several entries in one transaction (the background writer's batches)."""
         with self.store.connect(write=True) as conn:
-            conn.execute(delete(CacheEntry).where(CacheEntry.exact_key == entry.exact_key))
-            result = conn.execute(
-                insert(CacheEntry).values(
-                    exact_key=entry.exact_key,
-                    scope=entry.scope,
-                    input_hash=entry.input_hash,
-                    model=entry.model,
-                    prompt_name=entry.prompt_name,
-                    prompt_version=entry.prompt_version,
-                    meeting_id=entry.meeting_id,
-                    response=entry.response,
-                    input_tokens=entry.input_tokens,
-                    output_tokens=entry.output_tokens,
-                    cost_micros=to_micros(entry.cost_usd),
-                    embedding=to_blob(vector) if vector is not None else None,
-                    embedding_dim=int(vector.shape[0]) if vector is not None else None,
-                    created_at=entry.created_at or utcnow_naive(),
-                )
+            return [self._put(conn, entry) for entry in entries]
+
+    def _put(self, conn: Any, entry: NewEntry) -> int:
+        vector = normalise(entry.embedding) if entry.embedding is not None else None
+        conn.execute(delete(CacheEntry).where(CacheEntry.exact_key == entry.exact_key))
+        result = conn.execute(
+            insert(CacheEntry).values(
+                exact_key=entry.exact_key,
+                scope=entry.scope,
+                input_hash=entry.input_hash,
+                model=entry.model,
+                prompt_name=entry.prompt_name,
+                prompt_version=entry.prompt_version,
+                meeting_id=entry.meeting_id,
+                response=entry.response,
+                input_tokens=entry.input_tokens,
+                output_tokens=entry.output_tokens,
+                cost_micros=to_micros(entry.cost_usd),
+                embedding=to_blob(vector) if vector is not None else None,
+                embedding_dim=int(vector.shape[0]) if vector is not None else None,
+                created_at=entry.created_at or utcnow_naive(),
             )
-            key = result.inserted_primary_key
-            assert key is not None  # an INSERT of one row always has it
-            entry_id = int(key[0])
-            if vector is not None:
-                self.store.vectors.after_insert(conn, entry_id, vector)
+        )
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT of one row always has it
+        entry_id = int(key[0])
+        if vector is not None:
+            self.store.vectors.after_insert(conn, entry_id, vector)
         return entry_id
 
     def stats(self) -> CacheStats:

@@ -300,14 +300,14 @@ async def test_a_reply_returns_before_its_entry_is_written_and_is_read_back_mean
     gw = make_gateway(store=sqlite_store)
     assert gw.cache is not None
     writes: list[float] = []
-    put = gw.cache.store.put
+    put = gw.cache.store.put_many
 
-    def slow_put(entry: object) -> int:
+    def slow_put(entries: list) -> list[int]:
         import time
 
         time.sleep(0.5)  # a slow database: the caller must not wait for it
         writes.append(time.monotonic())
-        return put(entry)  # type: ignore[arg-type]
+        return put(entries)
 
     gw.cache._writer._write = slow_put
     answer(fake_server)

@@ -148,8 +148,12 @@ class _Writer:
     waiting for its entry to be written (the write was 1-4 ms of every call's latency, and a
     thread hop on top). ``flush`` waits for what is queued (the gateway's ``close``)."""
 
-    def __init__(self, write: Callable[[NewEntry], object]) -> None:
+    def __init__(
+        self, write: Callable[[list[NewEntry]], object], *, linger_s: float = 0.02
+    ) -> None:
         self._write = write
+        self._linger_s = linger_s
+        self._flushing = 0
         self._queue: deque[NewEntry] = deque()
         # Queued but not yet written, by exact key: this process reads its own writes.
         self.pending: dict[str, NewEntry] = {}
@@ -174,22 +178,31 @@ class _Writer:
                 if not self._queue and not self._cond.wait_for(lambda: bool(self._queue), 30):
                     self._thread = None  # idle: a later submit starts a new one
                     return
-                entry = self._queue.popleft()
+                # What the next few milliseconds bring goes into the same transaction.
+                self._cond.wait_for(lambda: self._flushing > 0 or len(self._queue) >= 100,
+                                    self._linger_s)  # fmt: skip
+                batch = [self._queue.popleft() for _ in range(min(100, len(self._queue)))]
                 self._busy = 1
             try:
-                self._write(entry)
+                self._write(batch)
             except Exception as exc:  # a cache that cannot be written is skipped, never fatal
-                log.warning("could not store a cache entry (%s); the reply is still used", exc)
+                log.warning("could not store %d cache entries (%s)", len(batch), exc)
             finally:
                 with self._cond:
-                    if self.pending.get(entry.exact_key) is entry:
-                        del self.pending[entry.exact_key]
+                    for entry in batch:
+                        if self.pending.get(entry.exact_key) is entry:
+                            del self.pending[entry.exact_key]
                     self._busy = 0
                     self._cond.notify_all()
 
     def flush(self, timeout: float = 10.0) -> bool:
         with self._cond:
-            return self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
+            self._flushing += 1
+            self._cond.notify_all()
+            try:
+                return self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
+            finally:
+                self._flushing -= 1
 
 
 class ResponseCache:
@@ -212,7 +225,7 @@ class ResponseCache:
         self.embedder = embedder
         self.now = now
         self.tenant = tenant
-        self._writer = _Writer(store.put)
+        self._writer = _Writer(store.put_many)
         self._inline_reads = store.store.dialect == "sqlite"
 
     def flush(self, timeout: float = 10.0) -> bool:
