@@ -18,7 +18,15 @@ from minutes.cli import app
 README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
 ROOT = typer.main.get_command(app)
 # Commands that print no data, only one line on stderr saying what they did.
-NO_JSON = {"done", "forget", "cache clear", "batch cancel", "keys revoke", "budgets set"}
+NO_JSON = {
+    "done",
+    "forget",
+    "cache clear",
+    "batch cancel",
+    "keys revoke",
+    "budgets set",
+    "export ics",
+}
 # Commands that run until stopped.
 SERVERS = {"serve", "worker"}
 

@@ -8,6 +8,7 @@ the default tenant's). Heavy imports stay inside the commands.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -265,3 +266,49 @@ def people_merge(
         print_json(merged)
         return
     err.print(f"{merged.name}: {', '.join(merged.names)}", highlight=False)
+
+
+@export_app.command("ics")
+def export_ics(
+    assignee: Annotated[str | None, typer.Option(help="only this person's items")] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="write this file (else standard output)")
+    ] = None,
+    done: Annotated[bool, typer.Option("--done", help="also items already done")] = False,
+) -> None:
+    """Action items as an iCalendar file: one VTODO per item, its due date as DUE. UIDs are
+    stable, so importing a newer export updates the entries instead of adding copies."""
+    from minutes.cli._console import write_atomically
+    from minutes.memory.exports import to_ics
+    from minutes.memory.people import resolve_person
+    from minutes.store.meetings import list_actions
+
+    with open_configured_store() as store, store.read() as session:
+        names = (
+            resolve_person(session, assignee, config=_settings().people).names if assignee else None
+        )
+        items = list_actions(session, assignees=names, status=None if done else "open")
+    text = to_ics(items)
+    if out_path is None:
+        typer.echo(text, nl=False)
+    else:
+        write_atomically(out_path, text)
+        err.print(f"{len(items)} item(s) written to {out_path}")
+
+
+@commands.command()
+def followup(
+    meeting: Annotated[str, typer.Argument(help="the meeting's id or a unique prefix")],
+    text: Annotated[bool, typer.Option("--text", help="plain text instead of Markdown")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """A follow-up email draft of a stored meeting: recap, decisions, who does what by when."""
+    from minutes.memory.exports import followup as draft
+    from minutes.store.meetings import get_meeting
+
+    with open_configured_store() as store, store.read() as session:
+        notes = get_meeting(session, meeting).notes
+    if json_out:
+        print_json({"markdown": draft(notes), "text": draft(notes, markdown=False)})
+        return
+    typer.echo(draft(notes, markdown=not text))
