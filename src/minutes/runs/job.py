@@ -60,6 +60,7 @@ async def run_job(
     heartbeat_s: float = 10.0,
     on_stage: Callable[[str], None] | None = None,
 ) -> JobResult:
+    from minutes.runs.hooks import job_scope
     from minutes.runs.stored import run_stored
     from minutes.store.budgets import budget_for
     from minutes.store.db import open_store
@@ -120,9 +121,10 @@ async def run_job(
             options = PipelineOptions.model_validate(
                 {**claimed.options, "meeting_id": claimed.meeting_id}
             )
-            outcome = await run_stored(
-                claimed.transcript, options, tenant_settings, on_progress=report
-            )
+            with job_scope(claimed):  # e.g. the job's trace span (minutes.runs.hooks)
+                outcome = await run_stored(
+                    claimed.transcript, options, tenant_settings, on_progress=report
+                )
             cost = to_micros(outcome.notes.cost_usd)
         except StoreError as exc:
             raise JobRetry(str(exc)) from exc

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from minutes.config import Settings
 from minutes.errors import NotesNotSaved, StoreError
 from minutes.llm.calls import AttemptRecord, MemoryRecorder, Recorder
+from minutes.llm.observe import Observed
 from minutes.llm.providers.availability import Availability, any_auto_chat_model
 from minutes.llm.registry import load_registry
 from minutes.notes import MeetingNotes
@@ -99,7 +100,8 @@ class StoredRun:
             if self.store is not None
             else MemoryRecorder()
         )
-        self.tally = Tally(self.ledger)
+        # The process's observers (the service's metrics and spans) see every row too.
+        self.tally = Tally(Observed(self.ledger, tenant=settings.tenant))
         self._gateway: Gateway | None = None
 
     @property

@@ -14,10 +14,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from minutes.config import Settings, load_settings
-from minutes.service import errors
+from minutes.service import errors, metrics, tracing
 from minutes.service.auth import KeyCheck
 from minutes.service.limits import BodyLimit
-from minutes.service.routes import health, items, jobs, meetings, memory, spend
+from minutes.service.routes import health, items, jobs, meetings, memory, spend, webhooks
 from minutes.service.runners import InProcessRunner, JobRunner
 from minutes.service.state import ServiceState
 
@@ -81,9 +81,11 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     app.state.service = state
     app.state.keys = KeyCheck(state)
     errors.install(app)
-    for module in (meetings, jobs, items, memory, spend, health):
+    for module in (meetings, jobs, items, memory, spend, webhooks, health):
         app.include_router(module.router)
     _describe_hand_read_bodies(app)
     max_bytes = int(settings.service.max_body_mb * 1024 * 1024)
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
+    tracing.install(app)  # outside the body limit: a 413 is traced and counted too
+    metrics.install(app)  # GET /metrics, and the outermost middleware: every request counted
     return app

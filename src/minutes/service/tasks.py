@@ -289,6 +289,11 @@ def _preload() -> None:
 def run_worker(settings: Settings, concurrency: int | None = None) -> None:
     """Run a Celery worker for these settings until it is stopped (prefork pool)."""
     _preload()
+    from minutes.service import tracing
+
+    # Before the pool forks: the children inherit the observers (and the SDK's span processor
+    # restarts its thread in each of them).
+    tracing.setup(settings)
     app = make_celery(settings)
     argv = [
         "worker",
