@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None, *, runner: JobRunner | None = N
     errors.install(app)
     for module in (meetings, jobs, items, memory, spend, webhooks, health):
         app.include_router(module.router)
+    from minutes.service import web  # the web pages (Jinja2): /meetings, /spend, /static, ...
+
+    web.install(app)
     _describe_hand_read_bodies(app)
     max_bytes = int(settings.service.max_body_mb * 1024 * 1024)
     app.add_middleware(BodyLimit, max_bytes=max_bytes)
