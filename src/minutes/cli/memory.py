@@ -312,3 +312,92 @@ def followup(
         print_json({"markdown": draft(notes), "text": draft(notes, markdown=False)})
         return
     typer.echo(draft(notes, markdown=not text))
+
+
+def _stamp(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    return f" {s // 60}:{s % 60:02d}"
+
+
+@commands.command()
+def decisions(
+    meeting: Annotated[
+        str | None, typer.Option(help="only this meeting's decisions (id or unique prefix)")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="how many, newest meeting first")] = 50,
+    json_out: JsonFlag = False,
+) -> None:
+    """The decision log across meetings, newest first, each with the earlier decisions it
+    revises (same subject, earlier meeting)."""
+    from minutes.memory.series import decision_log
+    from minutes.store.meetings import resolve_meeting_id
+
+    with open_configured_store() as store, store.read() as session:
+        meeting_id = resolve_meeting_id(session, meeting) if meeting else None
+        log = decision_log(session, meeting_id=meeting_id, limit=limit)
+    if json_out:
+        print_json(log)
+        return
+    if not log:
+        err.print("no decisions stored yet: run `minutes summarize FILE`")
+        return
+    for d in log:
+        day = d.meeting_date.isoformat() if d.meeting_date else "–"
+        who = f" ({', '.join(d.decided_by)})" if d.decided_by else ""
+        out.print(f"{day}  {d.decision}{who}", markup=False, highlight=False)
+        out.print(
+            f"    {d.meeting_title or '–'} ({d.meeting_id[:8]}), decision {d.id}",
+            markup=False,
+            highlight=False,
+            style="dim",
+        )
+        for earlier in d.chain:
+            was = earlier.meeting_date.isoformat() if earlier.meeting_date else "–"
+            out.print(
+                f"    revises {was}: {earlier.decision} (decision {earlier.id})",
+                markup=False,
+                highlight=False,
+            )
+
+
+@commands.command()
+def updates(
+    auto: Annotated[
+        bool,
+        typer.Option("--auto", help="mark done the items that a later meeting says are done"),
+    ] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Open action items that later meetings mention, with the status each mention proposes
+    (done, or in progress) and its quote. Confirm one with `minutes done ID`, or apply the
+    done ones with --auto."""
+    from minutes.memory.series import apply_mentions, find_mentions
+
+    with open_configured_store() as store, store.transaction() as session:
+        found = find_mentions(session)
+        if auto:
+            found = apply_mentions(session, found)
+    if json_out:
+        print_json(found)
+        return
+    if not found:
+        err.print("no open action item is mentioned in a later meeting")
+        return
+    for m in found:
+        day = m.meeting_date.isoformat() if m.meeting_date else "–"
+        state = "done (applied)" if m.applied else m.proposed.replace("_", " ")
+        out.print(
+            f"{m.action.id}  {m.action.task} [{m.action.assignee or '–'}] -> {state}",
+            markup=False,
+            highlight=False,
+        )
+        out.print(
+            f'    "{m.quote}" — {m.speaker or "?"}{_stamp(m.start)}, '
+            f"{m.meeting_title or '–'} ({m.meeting_id[:8]}, {day})",
+            markup=False,
+            highlight=False,
+        )
+    if not auto and any(m.proposed == "done" for m in found):
+        err.print("confirm with `minutes done ID`, or apply every done one with --auto")
