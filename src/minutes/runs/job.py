@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -26,7 +26,14 @@ from minutes.errors import MinutesError, StoreError
 from minutes.pipeline.options import PipelineOptions
 from minutes.units import to_micros
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 log = logging.getLogger(__name__)
+
+
+class JobCancelled(MinutesError):
+    """The job ended while it ran (its meeting deleted, or taken over): nothing is saved."""
 
 
 class JobRetry(MinutesError):
@@ -64,7 +71,14 @@ async def run_job(
     from minutes.runs.stored import run_stored
     from minutes.store.budgets import budget_for
     from minutes.store.db import open_store
-    from minutes.store.jobs import claim_job, fail_queued, finish_job, heartbeat, report_stage
+    from minutes.store.jobs import (
+        claim_job,
+        fail_queued,
+        finish_job,
+        heartbeat,
+        report_stage,
+        still_running,
+    )
 
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -121,9 +135,21 @@ async def run_job(
             options = PipelineOptions.model_validate(
                 {**claimed.options, "meeting_id": claimed.meeting_id}
             )
+
+            def save_check(session: Session) -> None:
+                if not still_running(session, job_id, worker):
+                    raise JobCancelled(
+                        f"job {job_id} ended while it ran (its meeting was deleted, or another "
+                        "worker took it over): its notes are not saved"
+                    )
+
             with job_scope(claimed):  # e.g. the job's trace span (minutes.runs.hooks)
                 outcome = await run_stored(
-                    claimed.transcript, options, tenant_settings, on_progress=report
+                    claimed.transcript,
+                    options,
+                    tenant_settings,
+                    on_progress=report,
+                    save_check=save_check,
                 )
             cost = to_micros(outcome.notes.cost_usd)
         except StoreError as exc:

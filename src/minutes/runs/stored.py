@@ -33,8 +33,13 @@ from minutes.pipeline.runner import NO_LLM_REASON, extractive_notes, run_pipelin
 from minutes.transcripts.models import Transcript
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from minutes.llm.gateway import Gateway
     from minutes.store.db import Store
+
+#: Runs in the save transaction before the meeting is written; raises to refuse the save.
+SaveCheck = Callable[["Session"], None]
 
 
 class Tally:
@@ -112,13 +117,22 @@ class StoredRun:
             self._gateway = Gateway(self.settings, recorder=self.tally, store=self.store)
         return self._gateway
 
-    def save(self, notes: MeetingNotes, *, source_path: Path | str | None = None) -> str | None:
-        """Store the meeting and its notes (one transaction); None with ``store_meeting`` off."""
+    def save(
+        self,
+        notes: MeetingNotes,
+        *,
+        source_path: Path | str | None = None,
+        save_check: SaveCheck | None = None,
+    ) -> str | None:
+        """Store the meeting and its notes (one transaction); None with ``store_meeting`` off.
+        ``save_check`` runs first in that transaction and may refuse the save by raising."""
         if not self.store_meeting or self.store is None:
             return None
         from minutes.store.meetings import save_meeting
 
         with self.store.transaction() as session:
+            if save_check is not None:
+                save_check(session)
             return save_meeting(
                 session,
                 self.transcript,
@@ -171,12 +185,17 @@ async def run_stored(
     use_cache: bool = True,
     source_path: Path | str | None = None,
     on_progress: Callable[[str], None] | None = None,
+    save_check: SaveCheck | None = None,
 ) -> StoredOutcome:
     """One meeting through the pipeline with the store: ledger, caches, and the meeting saved
-    in one transaction at the end (unless ``store_meeting`` is off)."""
+    in one transaction at the end (unless ``store_meeting`` is off). ``save_check(session)``
+    runs first in that transaction: a job checks there that it still owns its run (a
+    meeting deleted while its notes were being made must not come back)."""
     availability = await _llm_availability(options, settings)
     if availability is not None and not any(a.available for a in availability.values()):
-        return await _run_extractive(transcript, options, settings, store_meeting, source_path)
+        return await _run_extractive(
+            transcript, options, settings, store_meeting, source_path, save_check
+        )
     run = StoredRun(settings, transcript, store_meeting=store_meeting, use_cache=use_cache)
     try:
         options = options.model_copy(update={"meeting_id": run.meeting_id})
@@ -186,7 +205,9 @@ async def run_stored(
         if run.warnings:
             notes = notes.model_copy(update={"warnings": [*notes.warnings, *run.warnings]})
         try:
-            meeting_id = await asyncio.to_thread(run.save, notes, source_path=source_path)
+            meeting_id = await asyncio.to_thread(
+                run.save, notes, source_path=source_path, save_check=save_check
+            )
         except StoreError as exc:
             raise NotesNotSaved(f"the notes could not be saved: {exc}", notes=notes) from exc
     finally:
@@ -221,6 +242,7 @@ async def _run_extractive(
     settings: Settings,
     store_meeting: bool,
     source_path: Path | str | None,
+    save_check: SaveCheck | None = None,
 ) -> StoredOutcome:
     if store_meeting:
         await asyncio.to_thread(_check_writable, settings)  # before the work, not after it
@@ -229,7 +251,9 @@ async def _run_extractive(
     meeting_id = None
     if store_meeting:
         try:
-            meeting_id = await asyncio.to_thread(_save, settings, transcript, notes, source_path)
+            meeting_id = await asyncio.to_thread(
+                _save, settings, transcript, notes, source_path, save_check
+            )
         except StoreError as exc:
             raise NotesNotSaved(f"the notes could not be saved: {exc}", notes=notes) from exc
     return StoredOutcome(notes=notes, meeting_id=meeting_id, llm_calls=0, cache_hits=0)
@@ -240,6 +264,7 @@ def _save(
     transcript: Transcript,
     notes: MeetingNotes,
     source_path: Path | str | None,
+    save_check: SaveCheck | None = None,
 ) -> str:
     from minutes.store.db import open_store
     from minutes.store.meetings import save_meeting
@@ -247,6 +272,8 @@ def _save(
     store = open_store(settings.database_url)
     try:
         with store.transaction() as session:
+            if save_check is not None:
+                save_check(session)
             return save_meeting(
                 session, transcript, notes, source_path=source_path, tenant=settings.tenant
             )

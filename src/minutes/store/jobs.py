@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from minutes.errors import MinutesError, NotFound
+from minutes.store.db import affected
 from minutes.store.meetings import transcript_hash
 from minutes.store.models import Job, Meeting
 from minutes.transcripts.models import Transcript
@@ -274,6 +275,26 @@ def finish_job(
     job.finished_at = utcnow_naive()
     session.flush()
     return job_view(job)
+
+
+def still_running(session: Session, job_id: str, worker: str) -> bool:
+    """Whether ``worker`` still owns the running job, with its row locked until the end of the
+    transaction (on PostgreSQL; SQLite's writers take turns anyway): a ``DELETE`` of the
+    meeting that fails the job waits for a save made under this check, or wins before it."""
+    job = session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+    return job is not None and job.status == "running" and job.worker == worker
+
+
+def end_jobs_of(session: Session, meeting_id: str, error: str, error_type: str) -> int:
+    """Fail the meeting's queued and running jobs (its deletion: a job still making its notes
+    would bring it back); their workers' saves are refused by ``still_running``."""
+    return affected(
+        session.execute(
+            update(Job)
+            .where(Job.meeting_id == meeting_id, Job.status.in_(ACTIVE))
+            .values(status="failed", error=error, error_type=error_type, finished_at=utcnow_naive())
+        )
+    )
 
 
 def fail_queued(session: Session, job_id: str, error: str, error_type: str) -> None:

@@ -286,23 +286,10 @@ def get_notes(
 def delete_meeting(
     request: Request, meeting_id: str, who: Annotated[Caller, Depends(caller)]
 ) -> ForgetResult:
-    from sqlalchemy import update
-
+    from minutes.store.jobs import end_jobs_of
     from minutes.store.meetings import forget_meeting
-    from minutes.store.models import Job
-    from minutes.units import utcnow_naive
 
     with _state(request).store().transaction() as session:
         result = forget_meeting(session, meeting_id, tenant=who.tenant)
-        # Jobs still making its notes would bring it back: they end here.
-        session.execute(
-            update(Job)
-            .where(Job.meeting_id == result.meeting_id, Job.status.in_(("queued", "running")))
-            .values(
-                status="failed",
-                error="the meeting was deleted",
-                error_type="MeetingDeleted",
-                finished_at=utcnow_naive(),
-            )
-        )
+        end_jobs_of(session, result.meeting_id, "the meeting was deleted", "MeetingDeleted")
     return result
