@@ -12,6 +12,7 @@ from minutes.config import ResilienceSettings, RouterSettings, SchedulerSettings
 from minutes.llm.gateway import Gateway
 from minutes.llm.registry import load_registry
 from minutes.testing import FakeLLMServer
+from scripted_replies import DESIGN_MODELS, DESIGN_ROUTING, served_models
 
 # Database fixtures (SQLite, the machine's PostgreSQL, a pgvector server): tests/dbfixtures.py
 pytest_plugins = ("dbfixtures",)
@@ -91,14 +92,10 @@ def make_gateway(
         scheduler: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Gateway:
+        # The design's world: its models routable, today's left to the tests that name them.
         inline: dict[str, dict[str, Any]] = {
-            "gpt-4-turbo": {"base_url": fake_server.openai_base_url},
-            "gpt-3.5-turbo": {"base_url": fake_server.openai_base_url},
-            "text-embedding-ada-002": {"base_url": fake_server.openai_base_url},
-            "claude-3-opus": {"base_url": fake_server.anthropic_base_url},
-            "claude-3-sonnet": {"base_url": fake_server.anthropic_base_url},
-            "deepseek-v2": {"base_url": fake_server.openai_base_url},
-            "llama-3-70b": {"base_url": fake_server.ollama_base_url},
+            name: {**fields, "auto_route": name in DESIGN_MODELS}
+            for name, fields in served_models(fake_server).items()
         }
         for name, fields in (models or {}).items():
             inline[name] = {**inline.get(name, {}), **fields}
@@ -112,7 +109,7 @@ def make_gateway(
                     **(resilience or {}),
                 }
             ),
-            router=RouterSettings.model_validate(router or {}),
+            router=RouterSettings.model_validate(router or DESIGN_ROUTING),
             scheduler=SchedulerSettings.model_validate(scheduler or {}),
         )
         kwargs.setdefault("sleep", sleeps)

@@ -36,41 +36,51 @@ class TaskRoute(BaseModel):
 
 
 def _default_tasks() -> dict[str, TaskRoute]:
-    # The design's task map: each pipeline task with its preferred model and complexity.
+    # Each pipeline task with its preferred model and complexity, on models served today.
+    # The design's map (2024) sent extraction to gpt-4-turbo at $10/$30 per million tokens;
+    # gpt-4.1-mini reads the same transcript for a twenty-fifth of that input price, which is
+    # what brings a meeting near a cent. A user who wants more care on extraction names
+    # gpt-4.1 or claude-sonnet-4-5 for extract_actions / extract_decisions in the config.
     return {
         "chunk_key_points": TaskRoute(
-            model="gpt-3.5-turbo", complexity="simple", task_type="summarization"
+            model="gpt-4.1-nano", complexity="simple", task_type="summarization"
         ),
         "consolidate_key_points": TaskRoute(
-            model="gpt-4-turbo", complexity="moderate", task_type="summarization"
+            model="gpt-4.1-mini", complexity="moderate", task_type="summarization"
         ),
         "generate_narrative": TaskRoute(
-            model="claude-3-sonnet", complexity="moderate", task_type="summarization"
+            model="gpt-4.1-mini", complexity="moderate", task_type="summarization"
         ),
         "extract_actions": TaskRoute(
-            model="gpt-4-turbo", complexity="complex", task_type="extraction"
+            model="gpt-4.1-mini", complexity="moderate", task_type="extraction"
         ),
         "extract_decisions": TaskRoute(
-            model="gpt-4-turbo", complexity="complex", task_type="extraction"
+            model="gpt-4.1-mini", complexity="moderate", task_type="extraction"
         ),
         "generate_tldr": TaskRoute(
-            model="gpt-3.5-turbo", complexity="simple", task_type="summarization"
+            model="gpt-4.1-nano", complexity="simple", task_type="summarization"
         ),
         "classify_action_priority": TaskRoute(
-            model="gpt-3.5-turbo", complexity="simple", task_type="classification"
+            model="gpt-4.1-nano", complexity="simple", task_type="classification"
         ),
         "classify_priority": TaskRoute(
-            model="deepseek-v2", complexity="simple", task_type="classification"
+            model="deepseek-chat", complexity="simple", task_type="classification"
         ),
         "generate_embeddings": TaskRoute(
-            model="text-embedding-ada-002", complexity="simple", task_type="extraction"
+            model="text-embedding-3-small", complexity="simple", task_type="extraction"
         ),
     }
 
 
 class RouterSettings(BaseModel):
+    # One model of each provider, so that one provider's outage or a missing key is covered.
     fallback_chain: list[str] = Field(
-        default_factory=lambda: ["gpt-4-turbo", "claude-3-opus", "deepseek-v2", "llama-3-70b"]
+        default_factory=lambda: [
+            "gpt-4.1-mini",
+            "claude-haiku-4-5",
+            "deepseek-chat",
+            "llama3.1-8b",
+        ]
     )
     tasks: dict[str, TaskRoute] = Field(default_factory=_default_tasks)
 

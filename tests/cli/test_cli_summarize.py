@@ -36,6 +36,9 @@ def test_models_lists_the_registry_and_why_models_are_unavailable() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "gpt-4-turbo" in proc.stdout and "claude-3-opus-20240229" in proc.stdout
     assert "OPENAI_API_KEY is not set" in proc.stdout
+    # the design's names, with what replaces them; today's, with the date of their prices
+    assert "retired → claude-opus-4-5" in proc.stdout
+    assert "current, 2026-12-07" in proc.stdout
 
 
 def test_models_json_with_a_key_present() -> None:

@@ -50,8 +50,8 @@ def stored_meetings(cli: Cli) -> list[object]:
     [
         (
             ["--model", "gpt-17"],
-            "--model 'gpt-17' is not in the model registry; choose one of: claude-3-opus, "
-            "claude-3-sonnet, deepseek-v2, gpt-3.5-turbo, gpt-4-turbo, llama-3-70b, local",
+            "--model 'gpt-17' is not in the model registry (did you mean gpt-4.1 or gpt-5?); "
+            "choose one of: claude-3-opus, claude-3-sonnet, claude-haiku-4-5",
         ),
         (["--model", "gpt4-turbo"], "did you mean gpt-4-turbo"),
         (["--model", "text-embedding-ada-002"], "is an embedding model; choose a chat model"),

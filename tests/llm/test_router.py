@@ -10,15 +10,10 @@ from minutes.errors import (
 from minutes.llm.providers.availability import Availability
 from minutes.llm.registry import load_registry
 from minutes.llm.router import Router
+from scripted_replies import DESIGN_ROUTING
 
-REG = load_registry()
-
-
-def router(*available: str, settings: RouterSettings | None = None) -> Router:
-    avail = {n: Availability(n in available, "test") for n in REG}
-    return Router(REG, settings or RouterSettings(), avail)
-
-
+# The routing logic, tested on the design's six models (legacy now, so made routable here)
+# and its task map; the bundled defaults of today are tested in test_registry_today.py.
 ALL = (
     "gpt-4-turbo",
     "gpt-3.5-turbo",
@@ -27,6 +22,12 @@ ALL = (
     "deepseek-v2",
     "llama-3-70b",
 )
+REG = load_registry(None, {n: {"auto_route": True} for n in ALL})
+
+
+def router(*available: str, settings: RouterSettings | None = None) -> Router:
+    avail = {n: Availability(n in available, "test") for n in REG}
+    return Router(REG, settings or RouterSettings.model_validate(DESIGN_ROUTING), avail)
 
 
 def test_complex_extraction_prefers_a_complex_model_strong_at_extraction() -> None:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # Piped output keeps a wide table rather than Rich's 80-column default.
-out = Console(width=None if sys.stdout.isatty() else 160)
+out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 
 from minutes.cli._console import JsonFlag, out, run_async
+
+if TYPE_CHECKING:
+    from minutes.llm.registry import ModelEntry
 
 commands = typer.Typer()
 
@@ -45,6 +49,7 @@ def models(as_json: JsonFlag = False) -> None:
     table.add_column("tier")
     table.add_column("$/1K in / out", no_wrap=True)
     table.add_column("context", justify="right")
+    table.add_column("status", overflow="fold")
     table.add_column("available", overflow="fold")
     for name, e in registry.items():
         a = availability[name]
@@ -56,6 +61,20 @@ def models(as_json: JsonFlag = False) -> None:
             e.tier,
             f"{e.input_per_1k} / {e.output_per_1k}",
             f"{e.context_window:,}",
+            _status(e),
             mark,
         )
     out.print(table)
+    if any(e.status != "current" for e in registry.values()):
+        out.print(
+            "legacy and retired models are used only when named (--model, the task map or "
+            "the fallback chain); the router picks among the current ones"
+        )
+
+
+def _status(e: ModelEntry) -> str:
+    if e.status == "current":
+        return f"current, {e.priced_on}" if e.priced_on else "current"
+    colour = "yellow" if e.status == "legacy" else "red"
+    use = f" → {e.replacement}" if e.replacement else ""
+    return f"[{colour}]{e.status}[/{colour}]{use}"

@@ -6,6 +6,7 @@ and the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
@@ -19,6 +20,7 @@ from minutes.errors import ConfigError
 
 Provider = Literal["openai", "anthropic", "deepseek", "ollama", "local"]
 Tier = Literal["simple", "moderate", "complex"]
+Status = Literal["current", "legacy", "retired"]
 TaskType = Literal["summarization", "extraction", "classification", "reasoning", "long_context"]
 
 TIER_RANK: dict[str, int] = {"simple": 0, "moderate": 1, "complex": 2, "critical": 2}
@@ -55,6 +57,12 @@ class ModelEntry(BaseModel):
     cached_input_per_1k: Decimal | None = Field(
         None, ge=0, description="price of cache-read input tokens; the input price when unset"
     )
+    cache_write_per_1k: Decimal | None = Field(
+        None,
+        ge=0,
+        description="price of input tokens written to the provider's prompt cache (Anthropic "
+        "charges 1.25x its input price); the input price when unset",
+    )
     batch_discount: Decimal = Field(
         Decimal(0), ge=0, le=1, description="share taken off by the provider's Batch API"
     )
@@ -68,6 +76,16 @@ class ModelEntry(BaseModel):
     requires_key: bool = True
     auto_route: bool = Field(
         True, description="may the router pick it on its own; False: only when named"
+    )
+    status: Status = Field(
+        "current",
+        description="current; legacy: still served, superseded; retired: no longer served",
+    )
+    replacement: str | None = Field(
+        None, description="the registry model to use instead of a legacy or retired one"
+    )
+    priced_on: dt.date | None = Field(
+        None, description="when its prices were read from the provider's pricing page"
     )
     model_path: str | None = Field(None, description="GGUF file, for provider 'local'")
     embedding_dimensions: int | None = Field(None, gt=0)
@@ -164,4 +182,11 @@ def load_registry(
                 f"{'.'.join(str(p) for p in e['loc']) or name}: {e['msg']}" for e in exc.errors()
             )
             raise ConfigError(f"model {name!r} is invalid: {problems}") from None
+    for entry in entries.values():
+        replacement = entries.get(entry.replacement) if entry.replacement else None
+        if entry.replacement and (replacement is None or replacement.kind != entry.kind):
+            raise ConfigError(
+                f"model {entry.name!r}: its replacement {entry.replacement!r} is not a "
+                f"{entry.kind} model of the registry"
+            )
     return Registry(entries)
