@@ -79,6 +79,7 @@ def costs(
         "input tok",
         "output tok",
         "cached tok",
+        "cache-write tok",
         "cost",
     ):
         table.add_column(name, justify="right")
@@ -91,10 +92,11 @@ def costs(
             f"{r.input_tokens:,}",
             f"{r.output_tokens:,}",
             f"{r.cached_tokens:,}",
+            f"{r.cache_write_tokens:,}",
             usd(r.cost_usd),
         )
     table.add_section()
-    table.add_row("total", *[""] * 6, usd(total))
+    table.add_row("total", *[""] * 7, usd(total))
     out.print(table)
 
 

@@ -21,15 +21,20 @@ CacheKind = Literal["none", "exact", "semantic"]
 
 @dataclass(frozen=True)
 class Usage:
-    """Tokens as the provider reported them; ``cached`` is a subset of ``input``."""
+    """Tokens as the provider reported them. ``input`` is the whole prompt; ``cached`` (read
+    from the provider's prompt cache) and ``cache_write`` (written to it) are subsets of it."""
 
     input: int = 0
     output: int = 0
     cached: int = 0
+    cache_write: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
-            self.input + other.input, self.output + other.output, self.cached + other.cached
+            self.input + other.input,
+            self.output + other.output,
+            self.cached + other.cached,
+            self.cache_write + other.cache_write,
         )
 
 
@@ -76,6 +81,7 @@ class AttemptRecord(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
     cost_usd: Decimal = Decimal(0)
     latency_ms: float = 0.0
     outcome: str = Field(description="'ok' or the error's type name")
@@ -93,6 +99,7 @@ class LLMResult(BaseModel, Generic[T]):
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
     cost_usd: Decimal = Decimal(0)
     latency_ms: float = 0.0
     cache: CacheKind = "none"

@@ -340,6 +340,7 @@ class Gateway:
             input_tokens=reply.usage.input,
             output_tokens=reply.usage.output,
             cached_tokens=reply.usage.cached,
+            cache_write_tokens=reply.usage.cache_write,
             cost_usd=reply.spent_usd,
             latency_ms=reply.latency_ms,
             cache=reply.cache,

@@ -42,6 +42,7 @@ class RequestState(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
     cost_micros: int = 0
     error_type: str | None = None
     error: str | None = None
@@ -67,6 +68,7 @@ class Ingested(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
     cost_micros: int = 0
     error_type: str | None = None
     error: str | None = None
@@ -225,6 +227,7 @@ def request_states(session: Session, run_id: str) -> dict[str, RequestState]:
             input_tokens=r.input_tokens,
             output_tokens=r.output_tokens,
             cached_tokens=r.cached_tokens,
+            cache_write_tokens=r.cache_write_tokens,
             cost_micros=r.cost_micros,
             error_type=r.error_type,
             error=r.error,
@@ -267,6 +270,7 @@ def add_job(
                 "input_tokens": 0,
                 "output_tokens": 0,
                 "cached_tokens": 0,
+                "cache_write_tokens": 0,
                 "cost_micros": 0,
                 "created_at": utcnow_naive(),
             }
@@ -311,6 +315,7 @@ def ingest(
                     input_tokens=r.input_tokens,
                     output_tokens=r.output_tokens,
                     cached_tokens=r.cached_tokens,
+                    cache_write_tokens=r.cache_write_tokens,
                     cost_micros=r.cost_micros,
                     error_type=r.error_type,
                     error=r.error,
@@ -340,6 +345,7 @@ def ingest(
                 input_tokens=r.input_tokens,
                 output_tokens=r.output_tokens,
                 cached_tokens=r.cached_tokens,
+                cache_write_tokens=r.cache_write_tokens,
                 cost_micros=r.cost_micros,
                 # A batch request has no latency of its own; its turnaround is the job's.
                 latency_ms=0.0,

@@ -72,6 +72,9 @@ class Attempt(Protocol):
     def cached_tokens(self) -> int: ...
 
     @property
+    def cache_write_tokens(self) -> int: ...
+
+    @property
     def cost_usd(self) -> Decimal: ...
 
     @property
@@ -98,6 +101,7 @@ def row_of(attempt: Attempt, tenant: str = DEFAULT_TENANT) -> dict[str, Any]:
         "input_tokens": attempt.input_tokens,
         "output_tokens": attempt.output_tokens,
         "cached_tokens": attempt.cached_tokens,
+        "cache_write_tokens": attempt.cache_write_tokens,
         "cost_micros": to_micros(attempt.cost_usd),
         "latency_ms": float(attempt.latency_ms),
         "outcome": attempt.outcome,
@@ -285,6 +289,7 @@ class LedgerRecorder:
             try:
                 row = json.loads(line)
                 row["at"] = dt.datetime.fromisoformat(row["at"])
+                row.setdefault("cache_write_tokens", 0)  # spilled before the column existed
                 rows.append(row)
             except (ValueError, KeyError):
                 log.warning("skipping an unreadable line of %s", claimed)
@@ -313,6 +318,7 @@ class CostRow(BaseModel):
     input_tokens: int
     output_tokens: int
     cached_tokens: int
+    cache_write_tokens: int = 0
     cache_hits: int
     failures: int
     cost_usd: Decimal
@@ -328,6 +334,7 @@ class MetricsRow(BaseModel):
     input_tokens: int
     output_tokens: int
     cached_tokens: int
+    cache_write_tokens: int = 0
     cost_usd: Decimal
     exact_hits: int
     semantic_hits: int
@@ -375,6 +382,7 @@ def costs(
                 func.sum(LLMCall.input_tokens),
                 func.sum(LLMCall.output_tokens),
                 func.sum(LLMCall.cached_tokens),
+                func.sum(LLMCall.cache_write_tokens),
                 func.sum(case((LLMCall.cache != "none", 1), else_=0)),
                 func.sum(case((LLMCall.outcome != "ok", 1), else_=0)),
                 func.sum(LLMCall.cost_micros),
@@ -393,11 +401,12 @@ def costs(
             input_tokens=int(i or 0),
             output_tokens=int(o or 0),
             cached_tokens=int(c or 0),
+            cache_write_tokens=int(w or 0),
             cache_hits=int(h or 0),
             failures=int(f or 0),
             cost_usd=from_micros(cost),
         )
-        for k, n, i, o, c, h, f, cost in session.execute(query).all()
+        for k, n, i, o, c, w, h, f, cost in session.execute(query).all()
     ]
 
 
@@ -451,6 +460,7 @@ def metrics(
         func.sum(LLMCall.input_tokens),
         func.sum(LLMCall.output_tokens),
         func.sum(LLMCall.cached_tokens),
+        func.sum(LLMCall.cache_write_tokens),
         func.sum(LLMCall.cost_micros),
         func.sum(case((LLMCall.cache == "exact", 1), else_=0)),
         func.sum(case((LLMCall.cache == "semantic", 1), else_=0)),
@@ -463,7 +473,7 @@ def metrics(
     out = []
     for row in [*grouped, *([total] if grouped else [])]:
         name = str(row[0])
-        n, calls, ok, i, o, c, cost, exact, semantic = (int(v or 0) for v in row[1:])
+        n, calls, ok, i, o, c, w, cost, exact, semantic = (int(v or 0) for v in row[1:])
         p50, p95 = pcts.get(None if name == "(all)" else name, (None, None))
         out.append(
             MetricsRow(
@@ -476,6 +486,7 @@ def metrics(
                 input_tokens=i,
                 output_tokens=o,
                 cached_tokens=c,
+                cache_write_tokens=w,
                 cost_usd=from_micros(cost),
                 exact_hits=exact,
                 semantic_hits=semantic,

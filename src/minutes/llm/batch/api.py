@@ -24,7 +24,8 @@ from minutes.errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from minutes.llm.calls import ModelCall
+from minutes.llm.calls import ModelCall, Usage
+from minutes.llm.providers.chat import CACHE_CONTROL
 from minutes.llm.providers.endpoints import base_url, key_or_placeholder
 from minutes.llm.providers.errors import classify_error
 from minutes.llm.registry import ModelEntry
@@ -60,8 +61,16 @@ class ItemResult(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
+    cache_write_tokens: int = 0
     error_type: str | None = None
     error: str | None = None
+
+    @property
+    def usage(self) -> Usage:
+        """The counts as ``minutes.llm.cost.price`` takes them (the live path's too)."""
+        return Usage(
+            self.input_tokens, self.output_tokens, self.cached_tokens, self.cache_write_tokens
+        )
 
 
 class BatchAPI(Protocol):
@@ -109,7 +118,9 @@ def request_params(call: ModelCall) -> dict[str, Any]:
             "messages": [m.model_dump() for m in call.messages if m.role != "system"],
         }
         if system:
-            params["system"] = system
+            # Marked as the live path marks it (providers.chat.to_langchain_messages): the
+            # shared instructions are read from Anthropic's prompt cache, batch or not.
+            params["system"] = [{"type": "text", "text": system, "cache_control": CACHE_CONTROL}]
         return params
     raise ValueError(f"{entry.name}: provider {entry.provider!r} has no Batch API")
 
@@ -254,6 +265,7 @@ class OpenAIBatches:
             input_tokens=int(usage.get("prompt_tokens") or 0),
             output_tokens=int(usage.get("completion_tokens") or 0),
             cached_tokens=int(details.get("cached_tokens") or 0),
+            cache_write_tokens=int(details.get("cache_write_tokens") or 0),
         )
 
     async def cancel(self, batch_id: str) -> None:
@@ -335,6 +347,7 @@ class AnthropicBatches:
                 input_tokens=usage.input_tokens + cached + written,
                 output_tokens=usage.output_tokens,
                 cached_tokens=cached,
+                cache_write_tokens=written,
             )
         if result.type == "errored":
             err = result.error.error

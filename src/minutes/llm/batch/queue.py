@@ -139,6 +139,7 @@ class BatchQueue:
             input_tokens=state.input_tokens,
             output_tokens=state.output_tokens,
             cached_tokens=state.cached_tokens,
+            cache_write_tokens=state.cache_write_tokens,
             cost_usd=cost,
             outcome="ok" if ok else state.error_type or "ProviderError",
         )
@@ -146,7 +147,9 @@ class BatchQueue:
             error = rebuild_error(state.error_type, state.error or "batch request failed", entry)
             attach_records(error, (record,))
             raise error
-        usage = Usage(state.input_tokens, state.output_tokens, state.cached_tokens)
+        usage = Usage(
+            state.input_tokens, state.output_tokens, state.cached_tokens, state.cache_write_tokens
+        )
         return ModelReply(
             state.result_text or "",
             usage,
@@ -296,15 +299,8 @@ class BatchQueue:
                 input_tokens=r.input_tokens,
                 output_tokens=r.output_tokens,
                 cached_tokens=r.cached_tokens,
-                cost_micros=to_micros(
-                    price(
-                        entry,
-                        Usage(r.input_tokens, r.output_tokens, r.cached_tokens),
-                        batch=True,
-                    )
-                )
-                if r.ok
-                else 0,
+                cache_write_tokens=r.cache_write_tokens,
+                cost_micros=to_micros(price(entry, r.usage, batch=True)) if r.ok else 0,
                 error_type=r.error_type,
                 error=r.error,
             )

@@ -51,6 +51,7 @@ class Recorded:
                 input_tokens=reply.usage.input,
                 output_tokens=reply.usage.output,
                 cached_tokens=reply.usage.cached,
+                cache_write_tokens=reply.usage.cache_write,
                 cost_usd=reply.cost_usd,
                 latency_ms=reply.latency_ms,
                 outcome="ok",

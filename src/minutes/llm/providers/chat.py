@@ -174,14 +174,29 @@ def sdk_http_client(provider: str, timeout: float) -> Any | None:
 # --- usage --------------------------------------------------------------------------------
 
 
+# LangChain's keys for the prompt-cache part of ``input_token_details``. OpenAI's priority
+# and flex tiers prefix them (``priority_cache_read``); langchain-anthropic moves cache writes
+# to the TTL keys (and zeroes ``cache_creation``) when Anthropic reports the TTL breakdown.
+_CACHE_READ_KEYS = ("cache_read", "priority_cache_read", "flex_cache_read")
+_CACHE_WRITE_KEYS = (
+    "cache_creation",
+    "priority_cache_creation",
+    "flex_cache_creation",
+    "ephemeral_5m_input_tokens",
+    "ephemeral_1h_input_tokens",
+)
+
+
 def usage_of(message: AIMessage) -> Usage:
-    """Provider-reported usage, normalised by LangChain into ``usage_metadata``."""
+    """Provider-reported usage, normalised by LangChain into ``usage_metadata``: the whole
+    prompt as ``input``, with the tokens read from and written to the prompt cache."""
     meta: Any = message.usage_metadata or {}
     details = meta.get("input_token_details") or {}
     return Usage(
         input=int(meta.get("input_tokens") or 0),
         output=int(meta.get("output_tokens") or 0),
-        cached=int(details.get("cache_read") or 0),
+        cached=sum(int(details.get(k) or 0) for k in _CACHE_READ_KEYS),
+        cache_write=sum(int(details.get(k) or 0) for k in _CACHE_WRITE_KEYS),
     )
 
 
@@ -231,7 +246,7 @@ class ProviderCall:
         started = self._clock()
         try:
             model = self._model(call)
-            messages = [_to_langchain(m) for m in call.messages]
+            messages = to_langchain_messages(call.messages, provider=entry.provider)
             # The SDK's own timeout covers the HTTP request; this one also bounds
             # in-process models and anything the SDK does around the request.
             async with asyncio.timeout(self._timeout + 1):
@@ -249,9 +264,25 @@ class ProviderCall:
         )
 
 
-def _to_langchain(message: ChatMessage) -> BaseMessage:
+# Anthropic caches a prompt's prefix up to a block marked so (for about five minutes); a
+# prefix shorter than the model's minimum (1,024 tokens, 2,048 for Haiku) is simply not cached.
+CACHE_CONTROL: dict[str, str] = {"type": "ephemeral"}
+
+
+def to_langchain_messages(messages: list[ChatMessage], *, provider: str) -> list[BaseMessage]:
+    """LangChain messages for ``provider``. For Anthropic the system message (the shared
+    instructions, which come first) is one text block marked ``cache_control``, so that every
+    call with the same instructions reads them from Anthropic's prompt cache; OpenAI and
+    DeepSeek cache a stable prefix on their own."""
+    return [_to_langchain(m, cache_prefix=provider == "anthropic") for m in messages]
+
+
+def _to_langchain(message: ChatMessage, *, cache_prefix: bool = False) -> BaseMessage:
     match message.role:
         case "system":
+            if cache_prefix and message.content:
+                block = {"type": "text", "text": message.content, "cache_control": CACHE_CONTROL}
+                return SystemMessage([block])
             return SystemMessage(message.content)
         case "assistant":
             return AIMessage(message.content)
