@@ -56,7 +56,16 @@ def prompt_of(req: RecordedRequest) -> str:
     return "\n".join(m["content"] for m in req.messages if m["role"] == "user")
 
 
+def system_of(req: RecordedRequest) -> str:
+    return "\n".join(m["content"] for m in req.messages if m["role"] == "system")
+
+
+ONE_PASS_MARKER = "the key points, the action items and the decisions of the part"
+
+
 def stage_of(req: RecordedRequest) -> str:
+    if ONE_PASS_MARKER in system_of(req):
+        return "one_pass"  # chunk_notes: its instructions are all in the system message
     text = prompt_of(req)
     for marker, stage in (
         ("Update the list with what this part adds", "refine"),
@@ -86,8 +95,21 @@ KEY_POINTS = {
 
 
 def good_model(req: RecordedRequest) -> str:
-    """Answers every pipeline prompt from the segments it was shown."""
+    """Answers every pipeline prompt from the segments it was shown (the one-pass prompt with
+    what the map, action and decision prompts would have answered, together)."""
     stage = stage_of(req)
+    if stage == "one_pass":
+        return json.dumps(
+            {
+                "points": json.loads(_answer("map", req))["points"],
+                "items": json.loads(_answer("actions", req))["items"],
+                "decisions": json.loads(_answer("decisions", req))["decisions"],
+            }
+        )
+    return _answer(stage, req)
+
+
+def _answer(stage: str, req: RecordedRequest) -> str:
     seen = segments_in(req)
     if stage in ("map", "refine"):
         pts = [

@@ -149,6 +149,11 @@ def test_deleting_a_meeting_removes_it_and_its_items(service: Service) -> None:
         ({"json": {"text": "hi", "options": {"provider": "foo"}}}, 422, "unknown provider"),
         ({"json": {"text": "hi", "surprise": 1}}, 422, "surprise"),
         ({"json": {"text": "hi", "timezone": "Mars/Olympus"}}, 422, "Mars/Olympus"),
+        (
+            {"json": {"text": "hi", "options": {"extraction": "one-pass", "strategy": "refine"}}},
+            422,
+            "one-pass",
+        ),
         ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 422, ""),
     ],
 )

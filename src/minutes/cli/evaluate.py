@@ -19,7 +19,7 @@ from minutes.cli._checks import check_model_choice
 from minutes.cli._console import err, out, run_async, write_atomically
 from minutes.cli._outputs import check_out_file, check_out_folder
 from minutes.errors import ConfigError, MinutesError
-from minutes.pipeline.choices import EngineChoice, Strategy
+from minutes.pipeline.choices import EngineChoice, Extraction, Strategy
 
 if TYPE_CHECKING:
     from minutes.config import Settings
@@ -82,6 +82,13 @@ def eval_command(
     model: Annotated[str | None, typer.Option(help="registry model to use first")] = None,
     provider: Annotated[str | None, typer.Option(help="only models of this provider")] = None,
     strategy: Annotated[Strategy, typer.Option(help="map_reduce, refine or stuff")] = "map_reduce",
+    extraction: Annotated[
+        Extraction,
+        typer.Option(
+            help="one-pass: one call per chunk for its key points, action items and decisions "
+            "(the transcript read once); stages: a prompt per stage and chunk"
+        ),
+    ] = "stages",
     prompt: Annotated[
         list[str] | None,
         typer.Option(
@@ -114,9 +121,11 @@ def eval_command(
     from minutes.evaluation.report import figures_table, to_json, to_markdown
     from minutes.evaluation.runner import DEFAULT_THRESHOLD, evaluate
     from minutes.evaluation.similarity import MINILM_NAME, minilm_similarity
-    from minutes.pipeline.options import PipelineOptions
+    from minutes.pipeline.options import ONE_PASS_REFINE, PipelineOptions
     from minutes.prompts import configured_library
 
+    if extraction == "one-pass" and strategy == "refine":
+        raise ConfigError(ONE_PASS_REFINE)
     settings = load_settings()
     check_model_choice(settings, model, provider)
     # The report is written after every meeting ran: a place it cannot go is refused first.
@@ -135,7 +144,12 @@ def eval_command(
         db = open_store(settings.database_url)
     gateway = _eval_gateway(settings, db) if engine != "extractive" else None
     options = PipelineOptions(
-        engine=engine, model=model, provider=provider, strategy=strategy, prompt_versions=versions
+        engine=engine,
+        model=model,
+        provider=provider,
+        strategy=strategy,
+        extraction=extraction,
+        prompt_versions=versions,
     )
     try:
         from rich.progress import (

@@ -33,7 +33,7 @@ from minutes.cli._console import (
 from minutes.cli._outputs import NAMING_HELP, check_out_file
 from minutes.errors import ConfigError, NotesNotSaved, TranscriptError
 from minutes.examples import EXAMPLES
-from minutes.pipeline.choices import EngineChoice, Strategy
+from minutes.pipeline.choices import EngineChoice, Extraction, Strategy
 
 if TYPE_CHECKING:
     from minutes.config import Settings
@@ -102,6 +102,13 @@ def summarize(
         str | None, typer.Option("--max-cost", help="ceiling on a model's $ per 1K tokens in+out")
     ] = None,
     strategy: Annotated[Strategy, typer.Option(help="map_reduce, refine or stuff")] = "map_reduce",
+    extraction: Annotated[
+        Extraction,
+        typer.Option(
+            help="one-pass: one call per chunk for its key points, action items and decisions "
+            "(the transcript read once); stages: a prompt per stage and chunk"
+        ),
+    ] = "stages",
     engine: Annotated[
         EngineChoice, typer.Option(help="auto, llm (fail without one) or extractive (no LLM)")
     ] = "auto",
@@ -136,11 +143,13 @@ def summarize(
     with the same content is not summarized again (--force does): its stored notes are
     printed or written instead, so every transcript yields one document."""
     from minutes.config import load_settings
-    from minutes.pipeline.options import PipelineOptions
+    from minutes.pipeline.options import ONE_PASS_REFINE, PipelineOptions
 
     # Everything the user typed is checked before a transcript is read or a model called.
     if bool(paths) == (example is not None):
         raise ConfigError("give a transcript PATH or --example NAME (one of them)")
+    if extraction == "one-pass" and strategy == "refine":
+        raise ConfigError(ONE_PASS_REFINE)
     meeting_date = parse_date(date)
     format = check_format(format)
     timezone = check_timezone(timezone)
@@ -161,6 +170,7 @@ def summarize(
     options = PipelineOptions(
         engine=engine,
         strategy=strategy,
+        extraction=extraction,
         model=model,
         provider=provider,
         max_cost=cost_ceiling(max_cost),

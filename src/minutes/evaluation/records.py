@@ -42,6 +42,15 @@ FIGURES_BY_TASK: dict[str, tuple[str, ...]] = {
     "consolidate_key_points": ("grounding.rate", "narrative.rougeL"),
     "classify_priority": (),  # priority is not labelled in any dataset yet
 }
+# Prompts judged by more than their task's figures: the one-pass prompt gives each chunk's
+# key points, action items and decisions.
+FIGURES_BY_PROMPT: dict[str, tuple[str, ...]] = {
+    "chunk_notes": (
+        *FIGURES_BY_TASK["extract_actions"],
+        *FIGURES_BY_TASK["extract_decisions"],
+        "grounding.rate",
+    ),
+}
 BASELINE_FIGURES = (
     "action_items.f1",
     "decisions.f1",
@@ -131,6 +140,7 @@ def records_of(run: EvalRun, run_id: str | None = None) -> list[EvaluationRecord
         "threshold": run.threshold,
         "similarity": run.similarity,
         "strategy": run.strategy,
+        "extraction": run.extraction,
         "model_requested": run.model,
         "engine_requested": run.engine,
         "minutes_version": run.minutes_version,
@@ -161,7 +171,7 @@ def records_of(run: EvalRun, run_id: str | None = None) -> list[EvaluationRecord
             model=use.model or "unknown",
             engine="llm",
             metrics={
-                "figures": {k: everything[k] for k in FIGURES_BY_TASK.get(use.task, ())},
+                "figures": {k: everything[k] for k in _judged_by(use.name, use.task)},
                 "stage": use.stage,
                 "task": use.task,
                 "meetings_on_llm": use.meetings,
@@ -171,6 +181,10 @@ def records_of(run: EvalRun, run_id: str | None = None) -> list[EvaluationRecord
         )
         for use in run.prompts_used
     ]
+
+
+def _judged_by(prompt_name: str, task: str) -> tuple[str, ...]:
+    return FIGURES_BY_PROMPT.get(prompt_name) or FIGURES_BY_TASK.get(task, ())
 
 
 def format_figures(record: EvaluationRecord, *, baseline: bool = False) -> str:

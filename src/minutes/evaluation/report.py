@@ -121,7 +121,7 @@ def to_markdown(run: EvalRun) -> str:
         "",
         f"- Measured: {run.finished_at:%Y-%m-%d %H:%M} UTC with minutes {run.minutes_version}",
         f"- Engine requested: {run.engine}; model requested: {run.model or 'router default'};"
-        f" key-point strategy: {run.strategy}",
+        f" key-point strategy: {run.strategy}; extraction: {run.extraction}",
         f"- Prompts exercised: {_prompts(run)}",
         f"- Matching: {run.similarity} ≥ {run.threshold:.2f}, one-to-one (Hungarian: most "
         "pairs, then highest total similarity)",

@@ -76,6 +76,12 @@ KEY_POINT_PROMPTS: dict[str, tuple[str, ...]] = {
     "refine": ("key_points_refine",),
     "stuff": ("key_points_refine",),
 }
+# With one pass per chunk, one prompt serves the three per-chunk stages (credited once).
+ONE_PASS_PROMPTS: dict[str, tuple[str, ...]] = {
+    "key_points": ("chunk_notes", "key_points_reduce"),
+    "action_items": ("chunk_notes",),
+    "decisions": ("chunk_notes",),
+}
 
 
 class ItemMatch(BaseModel):
@@ -180,6 +186,7 @@ class EvalRun(BaseModel):
     engine: str
     model: str | None
     strategy: str
+    extraction: str = "stages"
     prompt_versions: dict[str, str]
     prompts_used: list[PromptUse]
     threshold: float
@@ -393,6 +400,8 @@ def prompts_used(
     Versions come from the library with the run's selection, which is what every stage
     asked for; the model is the one the stage used in most meetings."""
     stage_prompts = {**STAGE_PROMPTS, "key_points": KEY_POINT_PROMPTS[options.strategy]}
+    if options.extraction == "one-pass":
+        stage_prompts.update(ONE_PASS_PROMPTS)
     uses: list[PromptUse] = []
     for stage, names in stage_prompts.items():
         models = Counter(
@@ -408,6 +417,8 @@ def prompts_used(
             prompt = library.get(name, options.prompt_versions.get(name))
             if prompt.ref not in called:
                 continue  # e.g. the reduce prompt when no meeting needed a reduce
+            if any(u.name == prompt.name and u.version == prompt.version for u in uses):
+                continue  # one prompt of several stages (one pass per chunk): one row
             uses.append(
                 PromptUse(
                     name=prompt.name,
@@ -468,6 +479,7 @@ async def evaluate(
         engine=options.engine,
         model=options.model,
         strategy=options.strategy,
+        extraction=options.extraction,
         prompt_versions=versions,
         prompts_used=prompts_used(results, prompts, options),
         threshold=threshold,

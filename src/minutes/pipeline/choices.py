@@ -5,3 +5,4 @@ from typing import Literal
 
 Strategy = Literal["map_reduce", "refine", "stuff"]
 EngineChoice = Literal["auto", "llm", "extractive"]
+Extraction = Literal["one-pass", "stages"]

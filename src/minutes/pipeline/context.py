@@ -82,6 +82,22 @@ class StageTally:
         self.cost_usd += result.cost_usd
         self.models.setdefault(result.model, result.provider)
 
+    def absorb(self, other: StageTally, *, usage: bool) -> None:
+        """Take ``other``'s prompts, models and cache kinds (calls another tally made for this
+        stage too); with ``usage`` also its calls, tokens and cost, which only one of the
+        stages sharing those calls may take, or the meeting's cost would count them twice."""
+        for prompt in other.prompts:
+            self.use(prompt)
+        for model, provider in other.models.items():
+            self.models.setdefault(model, provider)
+        self.cache_kinds.extend(other.cache_kinds)
+        if usage:
+            self.calls += other.calls
+            self.input_tokens += other.input_tokens
+            self.output_tokens += other.output_tokens
+            self.cached_tokens += other.cached_tokens
+            self.cost_usd += other.cost_usd
+
     def _cache_kind(self) -> str:
         # The stage's answer came from the cache only when every one of its results did.
         kinds = set(self.cache_kinds)

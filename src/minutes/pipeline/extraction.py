@@ -2,13 +2,15 @@
 deduplicated; relative due dates resolved against the meeting's date.
 
 A chunk whose calls all fail is covered by the extractive engine for that chunk alone (the
-stage is then marked degraded); when every chunk fails the whole stage falls back.
+stage is then marked degraded); when every chunk fails the whole stage falls back. With one
+pass per chunk (``one_pass``) the items come from the run's shared ``chunk_notes`` calls and
+go through the same grounding, merging and fallback.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from minutes.extractive import extract_action_items, extract_decisions
@@ -20,7 +22,14 @@ from minutes.llm.coalesce import map_items
 from minutes.notes import ActionItem, Decision
 from minutes.pipeline.citations import cited_source, match_participant
 from minutes.pipeline.context import RunContext, StageTally, falls_back
-from minutes.pipeline.schemas import ActionPriority, ExtractedActions, ExtractedDecisions
+from minutes.pipeline.one_pass import ChunkPass
+from minutes.pipeline.schemas import (
+    ActionPriority,
+    ExtractedAction,
+    ExtractedActions,
+    ExtractedDecision,
+    ExtractedDecisions,
+)
 from minutes.transcripts.chunking import Chunk
 from minutes.transcripts.models import Transcript
 
@@ -35,6 +44,19 @@ async def _per_chunk(
     fallback: Callable[[Transcript], list[T]],
 ) -> list[T]:
     results = await asyncio.gather(*(one(c) for c in chunks), return_exceptions=True)
+    return merge_chunks(ctx, tally, chunks, results, fallback)
+
+
+def merge_chunks(
+    ctx: RunContext,
+    tally: StageTally,
+    chunks: list[Chunk],
+    results: Sequence[list[T] | BaseException],
+    fallback: Callable[[Transcript], list[T]],
+) -> list[T]:
+    """The chunks' items in order, a failed chunk's from ``fallback`` over that chunk alone
+    (noted in ``tally``); raises when every chunk failed, or on an error that must not fall
+    back."""
     failed = [(c, r) for c, r in zip(chunks, results, strict=True) if isinstance(r, BaseException)]
     for _, r in failed:
         if not falls_back(r):
@@ -52,28 +74,19 @@ async def _per_chunk(
     return items
 
 
-async def action_items(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) -> list[ActionItem]:
-    prompt = ctx.prompt("action_item_extraction")
+async def action_items(
+    ctx: RunContext, tally: StageTally, chunks: list[Chunk], one_pass: ChunkPass | None = None
+) -> list[ActionItem]:
+    """The meeting's action items, from the stage's own prompt per chunk, or from the run's
+    one-pass calls when ``one_pass`` is given."""
     participants = ctx.transcript.participants
     date = ctx.meeting_date_for_dates
 
     unranked: set[tuple[str, str | None]] = set()  # items the model gave no priority
 
-    async def one(chunk: Chunk) -> list[ActionItem]:
-        out = await ctx.structured(
-            tally,
-            prompt,
-            ExtractedActions,
-            {
-                "title": ctx.title,
-                "meeting_date": date.isoformat(),
-                "participants": ctx.participants,
-                "chunk": chunk.text(),
-            },
-            chunk=chunk.index,
-        )
+    def convert(extracted: list[ExtractedAction]) -> list[ActionItem]:
         items = []
-        for a in out.items:
+        for a in extracted:
             if not (a.task and a.task.strip()):
                 continue
             item = ActionItem(
@@ -93,7 +106,28 @@ async def action_items(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) 
     def fallback(part: Transcript) -> list[ActionItem]:
         return extract_action_items(part, meeting_date=date, timezone=ctx.options.timezone)
 
-    items = await _per_chunk(ctx, tally, chunks, one, fallback)
+    if one_pass is not None:
+        results = await one_pass.per_chunk(tally, lambda n: convert(n.items), usage=False)
+        items = merge_chunks(ctx, tally, chunks, results, fallback)
+    else:
+        prompt = ctx.prompt("action_item_extraction")
+
+        async def one(chunk: Chunk) -> list[ActionItem]:
+            out = await ctx.structured(
+                tally,
+                prompt,
+                ExtractedActions,
+                {
+                    "title": ctx.title,
+                    "meeting_date": date.isoformat(),
+                    "participants": ctx.participants,
+                    "chunk": chunk.text(),
+                },
+                chunk=chunk.index,
+            )
+            return convert(out.items)
+
+        items = await _per_chunk(ctx, tally, chunks, one, fallback)
     merged = dedupe_action_items(ground_items(ctx.transcript, items))
     return await _classify_priorities(
         ctx, tally, merged, [i for i, a in enumerate(merged) if (a.task, a.assignee) in unranked]
@@ -128,18 +162,14 @@ async def _classify_priorities(
     return out
 
 
-async def decisions(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) -> list[Decision]:
-    prompt = ctx.prompt("decision_extraction")
+async def decisions(
+    ctx: RunContext, tally: StageTally, chunks: list[Chunk], one_pass: ChunkPass | None = None
+) -> list[Decision]:
+    """The meeting's decisions, from the stage's own prompt per chunk, or from the run's
+    one-pass calls when ``one_pass`` is given."""
     participants = ctx.transcript.participants
 
-    async def one(chunk: Chunk) -> list[Decision]:
-        out = await ctx.structured(
-            tally,
-            prompt,
-            ExtractedDecisions,
-            {"title": ctx.title, "participants": ctx.participants, "chunk": chunk.text()},
-            chunk=chunk.index,
-        )
+    def convert(extracted: list[ExtractedDecision]) -> list[Decision]:
         return [
             Decision(
                 decision=d.decision.strip(),
@@ -150,9 +180,25 @@ async def decisions(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) -> 
                 ],
                 sources=cited_source(ctx.transcript, d),
             )
-            for d in out.decisions
+            for d in extracted
             if d.decision and d.decision.strip()
         ]
 
-    items = await _per_chunk(ctx, tally, chunks, one, extract_decisions)
+    if one_pass is not None:
+        results = await one_pass.per_chunk(tally, lambda n: convert(n.decisions), usage=False)
+        items = merge_chunks(ctx, tally, chunks, results, extract_decisions)
+    else:
+        prompt = ctx.prompt("decision_extraction")
+
+        async def one(chunk: Chunk) -> list[Decision]:
+            out = await ctx.structured(
+                tally,
+                prompt,
+                ExtractedDecisions,
+                {"title": ctx.title, "participants": ctx.participants, "chunk": chunk.text()},
+                chunk=chunk.index,
+            )
+            return convert(out.decisions)
+
+        items = await _per_chunk(ctx, tally, chunks, one, extract_decisions)
     return dedupe_decisions(ground_items(ctx.transcript, items))

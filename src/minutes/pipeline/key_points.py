@@ -6,14 +6,22 @@ from __future__ import annotations
 
 import asyncio
 
+from minutes.extractive import extract_key_points
 from minutes.items.dedupe import merge_sources
 from minutes.items.grounding import ground_items
 from minutes.notes import KeyPoint
 from minutes.pipeline.citations import cited_source
 from minutes.pipeline.context import RunContext, StageTally
+from minutes.pipeline.extraction import merge_chunks
+from minutes.pipeline.one_pass import ChunkPass
 from minutes.pipeline.schemas import MappedPoints, ReducedPoints
 from minutes.tokens import count_tokens
 from minutes.transcripts.chunking import Chunk
+from minutes.transcripts.models import Transcript
+
+# Points the map prompts ask for per chunk ("the 2 or 3 most important"): also what the
+# extractive engine gives for a chunk whose one-pass call failed.
+MAPPED_PER_CHUNK = 3
 
 
 def _to_key_points(ctx: RunContext, mapped: MappedPoints) -> list[KeyPoint]:
@@ -77,6 +85,25 @@ async def reduce_points(
     if len(points) <= ctx.options.max_key_points and rounds == 0 and len(points) <= 3:
         return points
     return await _reduce_once(ctx, tally, points)
+
+
+async def one_pass(
+    ctx: RunContext, tally: StageTally, chunks: list[Chunk], notes: ChunkPass
+) -> list[KeyPoint]:
+    """Map-reduce with the map done by the run's one-pass calls: each chunk's points come
+    from its ``chunk_notes`` answer (a chunk whose call failed: the extractive engine's points
+    for that chunk), then the same grounding and reduce. This stage takes the calls' usage."""
+    results = await notes.per_chunk(
+        tally, lambda n: _to_key_points(ctx, MappedPoints(points=n.points)), usage=True
+    )
+
+    def fallback(part: Transcript) -> list[KeyPoint]:
+        return extract_key_points(part, n=MAPPED_PER_CHUNK)
+
+    points = merge_chunks(ctx, tally, chunks, results, fallback)
+    if not points:
+        return []
+    return await reduce_points(ctx, tally, points)
 
 
 async def map_reduce(ctx: RunContext, tally: StageTally, chunks: list[Chunk]) -> list[KeyPoint]:

@@ -7,9 +7,15 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from minutes.pipeline.choices import EngineChoice, Strategy
+from minutes.pipeline.choices import EngineChoice, Extraction, Strategy
 
-__all__ = ["EngineChoice", "PipelineOptions", "Strategy"]
+__all__ = ["EngineChoice", "Extraction", "PipelineOptions", "Strategy"]
+
+
+ONE_PASS_REFINE = (
+    "one-pass extraction maps each chunk on its own: use it with the map_reduce or stuff "
+    "strategy, or --extraction stages with refine"
+)
 
 
 class PipelineOptions(BaseModel):
@@ -19,6 +25,12 @@ class PipelineOptions(BaseModel):
         "llm: fail when no LLM is available; extractive: never call an LLM",
     )
     strategy: Strategy = "map_reduce"
+    extraction: Extraction = Field(
+        "stages",
+        description="one-pass: one call per chunk returns its key points, action items and "
+        "decisions together (the transcript is read once; map_reduce and stuff only); "
+        "stages: a key-point map, an action-item and a decision prompt per chunk",
+    )
     model: str | None = Field(None, description="use this registry model first for every stage")
     provider: str | None = None
     max_cost: Decimal | None = Field(None, ge=0, description="ceiling on $ per 1K in+out")

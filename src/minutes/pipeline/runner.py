@@ -7,6 +7,9 @@
 Independent stages and all per-chunk calls run concurrently under one bound, so a meeting's
 wall time approaches its critical path: one map call, one reduce, narrative, TL;DR. Every
 stage falls back to the extractive engine on its own when its LLM path fails.
+
+With ``extraction="one-pass"`` the three per-chunk prompts are one (``chunk_notes``): each
+chunk is read by a single call whose answer the three stages share (``pipeline.one_pass``).
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import time
 from collections.abc import Callable
 
 from minutes import extractive
-from minutes.errors import MinutesError, NoModelAvailable
+from minutes.errors import ConfigError, MinutesError, NoModelAvailable
 from minutes.llm.calls import ChatMessage, LLMRequest
 from minutes.llm.client import LLMClient
 from minutes.notes import ActionItem, Decision, KeyPoint, MeetingNotes, StageProvenance
 from minutes.pipeline import extraction, key_points, summary
-from minutes.pipeline.context import RunContext, with_fallback
-from minutes.pipeline.options import PipelineOptions
+from minutes.pipeline.context import RunContext, StageTally, with_fallback
+from minutes.pipeline.one_pass import ChunkPass
+from minutes.pipeline.options import ONE_PASS_REFINE, PipelineOptions
 from minutes.prompts import PromptLibrary, configured_library
 from minutes.transcripts.chunking import Chunk, chunk_transcript
 from minutes.transcripts.models import Transcript
@@ -119,6 +123,8 @@ async def run_pipeline(
     options = options or PipelineOptions()
     if options.engine == "extractive":
         return extractive_notes(transcript, options)
+    if options.extraction == "one-pass" and options.strategy == "refine":
+        raise ConfigError(ONE_PASS_REFINE)
     if gateway is None:
         from minutes.llm.gateway import Gateway
 
@@ -150,12 +156,18 @@ async def run_pipeline(
         )
     strategy = key_points.STRATEGIES[options.strategy]
     n = options.max_key_points
+    one_pass = ChunkPass(ctx, chunks) if options.extraction == "one-pass" else None
+
+    async def points_of(tally: StageTally) -> list[KeyPoint]:
+        if one_pass is not None:
+            return await key_points.one_pass(ctx, tally, chunks, one_pass)
+        return await strategy(ctx, tally, chunks)
 
     kp_task = asyncio.create_task(
         with_fallback(
             ctx,
             "key_points",
-            lambda t: strategy(ctx, t, chunks),
+            points_of,
             lambda: extractive.extract_key_points(transcript, n=n),
         )
     )
@@ -163,7 +175,7 @@ async def run_pipeline(
         with_fallback(
             ctx,
             "action_items",
-            lambda t: extraction.action_items(ctx, t, chunks),
+            lambda t: extraction.action_items(ctx, t, chunks, one_pass),
             lambda: extractive.extract_action_items(
                 transcript, meeting_date=date, timezone=options.timezone
             ),
@@ -173,7 +185,7 @@ async def run_pipeline(
         with_fallback(
             ctx,
             "decisions",
-            lambda t: extraction.decisions(ctx, t, chunks),
+            lambda t: extraction.decisions(ctx, t, chunks, one_pass),
             lambda: extractive.extract_decisions(transcript),
         )
     )

@@ -72,6 +72,15 @@ class ExtractedDecisions(BaseModel):
     decisions: list[ExtractedDecision] = Field(default_factory=list)
 
 
+class ChunkNotes(BaseModel):
+    """One chunk's key points, action items and decisions from one call (one pass per chunk:
+    the ``chunk_notes`` prompt); each list as its stage prompt returns it."""
+
+    points: list[MappedPoint] = Field(default_factory=list)
+    items: list[ExtractedAction] = Field(default_factory=list)
+    decisions: list[ExtractedDecision] = Field(default_factory=list)
+
+
 class ActionPriority(BaseModel):
     """One action item's priority, as an answer of the coalesced classification."""
 

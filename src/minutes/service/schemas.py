@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from minutes.pipeline.choices import EngineChoice, Strategy
+from minutes.pipeline.choices import EngineChoice, Extraction, Strategy
+from minutes.pipeline.options import ONE_PASS_REFINE
 from minutes.store.jobs import JobView
 from minutes.store.meetings import ActionView, DecisionView, MeetingSummary
 
@@ -35,7 +36,18 @@ class RunOptions(BaseModel):
     model: str | None = Field(None, max_length=128)
     provider: str | None = Field(None, max_length=32)
     strategy: Strategy = "map_reduce"
+    extraction: Extraction = Field(
+        "stages",
+        description="one-pass: one call per chunk for its key points, action items and "
+        "decisions (the transcript read once; not with refine); stages: a prompt per stage",
+    )
     max_cost: Decimal | None = Field(None, ge=0, le=1000, description="$ per 1K tokens at most")
+
+    @model_validator(mode="after")
+    def _one_pass_maps_each_chunk(self) -> RunOptions:
+        if self.extraction == "one-pass" and self.strategy == "refine":
+            raise ValueError(ONE_PASS_REFINE)
+        return self
 
 
 class SubmitBody(BaseModel):
