@@ -28,7 +28,7 @@ NO_JSON = {
     "export ics",
 }
 # Commands that run until stopped.
-SERVERS = {"serve", "worker"}
+SERVERS = {"serve", "worker", "mcp"}
 
 
 def exit_code_table() -> dict[int, str]:

@@ -401,3 +401,17 @@ def updates(
         )
     if not auto and any(m.proposed == "done" for m in found):
         err.print("confirm with `minutes done ID`, or apply every done one with --auto")
+
+
+@commands.command()
+def mcp() -> None:
+    """Serve the stored meetings as Model Context Protocol tools on standard input and
+    output (search, ask, person, decision log, open action items, a meeting's notes), for
+    an MCP client such as an AI assistant to start."""
+    try:
+        import mcp.server.mcpserver  # noqa: F401
+    except ImportError:
+        raise ConfigError("minutes mcp needs the MCP SDK: pip install 'minutes[mcp]'") from None
+    from minutes.memory.mcp_server import serve_stdio
+
+    serve_stdio()
