@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -136,7 +137,23 @@ def test_dry_run_estimates_per_stage_and_calls_nothing(cli_env: FakeLLMServer) -
     tasks = {s["task"] for s in estimate["stages"]}
     assert {"extract_actions", "extract_decisions", "generate_tldr"} <= tasks
     assert float(estimate["total_usd"]) > 0
+    assert estimate["expected_usd"] is None  # an empty ledger: nothing to expect from
     assert cli_json("meetings") == []
+
+
+def test_after_real_runs_the_dry_run_expects_each_task_s_usual_output(
+    cli_env: FakeLLMServer,
+) -> None:
+    cli("summarize", "--example", "standup", "--no-cache")
+    calls = cli_env.calls()
+    result = cli("summarize", "--example", "standup", "--dry-run", "-o", "json")
+    assert cli_env.calls() == calls
+    estimate = json.loads(result.stdout)
+    expected, upper = Decimal(estimate["expected_usd"]), Decimal(estimate["total_usd"])
+    # the scripted answers are short: far under the max_tokens ceilings
+    assert Decimal(0) < expected < upper
+    assert estimate["expected_from_calls"] > 0
+    assert all(s["expected_usd"] is not None for s in estimate["stages"])
 
 
 def test_no_store_keeps_no_meeting_but_the_ledger_still_counts(cli_env: FakeLLMServer) -> None:

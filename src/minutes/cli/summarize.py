@@ -356,7 +356,8 @@ def print_estimate(estimate: RunEstimate, *, as_json: bool = False) -> None:
         ("calls", "right"),
         ("input tok", "right"),
         ("max output tok", "right"),
-        ("est. cost", "right"),
+        ("upper bound", "right"),
+        ("expected", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for s in estimate.stages:
@@ -368,6 +369,7 @@ def print_estimate(estimate: RunEstimate, *, as_json: bool = False) -> None:
             f"{s.input_tokens:,}",
             f"{s.output_tokens:,}",
             usd(s.cost_usd),
+            usd(s.expected_usd) if s.expected_usd is not None else "–",
         )
     table.add_section()
     table.add_row(
@@ -378,7 +380,14 @@ def print_estimate(estimate: RunEstimate, *, as_json: bool = False) -> None:
         "",
         "",
         usd(estimate.total_usd),
+        usd(estimate.expected_usd) if estimate.expected_usd is not None else "–",
     )
     out.print(table)
+    if estimate.expected_usd is not None:
+        err.print(
+            f"expected: each task's mean output over {estimate.expected_from_calls:,} past "
+            "calls in the ledger",
+            highlight=False,
+        )
     for name, left in estimate.budget_remaining.items():
         err.print(f"{name} budget left: {usd(left)}", highlight=False)

@@ -545,3 +545,42 @@ def cache_hit_counts(
     counts = {"none": 0, "exact": 0, "semantic": 0}
     counts.update({str(k): int(n) for k, n in rows})
     return counts
+
+
+class OutputSize(BaseModel):
+    """What a task's calls have answered, in output tokens (paid calls that succeeded)."""
+
+    task: str
+    calls: int
+    mean: float
+    p95: int
+
+
+# Enough recent calls to see a task's usual answer, few enough to read in one query.
+OUTPUT_HISTORY_ROWS = 5000
+
+
+def output_sizes(
+    session: Session, *, tenant: str = DEFAULT_TENANT, rows: int = OUTPUT_HISTORY_ROWS
+) -> dict[str, OutputSize]:
+    """Each task's output size over ``tenant``'s most recent successful, uncached calls."""
+    recent = session.execute(
+        select(LLMCall.task, LLMCall.output_tokens)
+        .where(
+            LLMCall.tenant == tenant,
+            LLMCall.outcome == "ok",
+            LLMCall.cache == "none",
+            LLMCall.output_tokens > 0,
+        )
+        .order_by(LLMCall.at.desc())
+        .limit(rows)
+    ).all()
+    by_task: dict[str, list[int]] = {}
+    for task, tokens in recent:
+        by_task.setdefault(str(task), []).append(int(tokens))
+    out = {}
+    for task, sizes in by_task.items():
+        sizes.sort()
+        p95 = sizes[min(len(sizes) - 1, int(0.95 * len(sizes)))]
+        out[task] = OutputSize(task=task, calls=len(sizes), mean=sum(sizes) / len(sizes), p95=p95)
+    return out

@@ -12,17 +12,20 @@ what is cached or what a budget would refuse).
 from __future__ import annotations
 
 import json
+import math
 import types
 import typing
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from minutes.errors import OutputInvalid
 from minutes.llm.calls import ModelCall, ModelReply, Usage
 from minutes.llm.cost import estimate
-from minutes.llm.layers.budget import estimate_tokens
+from minutes.llm.layers.budget import MESSAGE_OVERHEAD_TOKENS, estimate_tokens
+from minutes.tokens import count_tokens
 
 T = TypeVar("T", bound=BaseModel)
 DRY_RUN_TEXT = "(dry run: no model was called)"
@@ -37,17 +40,33 @@ class PlannedCall(BaseModel):
     input_tokens: int
     output_tokens: int = 0
     cost_usd: Decimal
+    prefix_tokens: int = Field(
+        0,
+        description="tokens of the leading system messages: the shared instructions that a "
+        "provider's prompt cache can serve (part of input_tokens)",
+    )
+    expected_output_tokens: int | None = Field(
+        None, description="the task's mean answer in past calls (the ledger), when it has any"
+    )
+    expected_usd: Decimal | None = Field(
+        None, description="cost with the expected output rather than the ceiling"
+    )
 
 
 class Estimator:
     """Transport: notes a ``PlannedCall`` for each attempt and answers with a stub (free)."""
 
-    def __init__(self) -> None:
+    def __init__(self, expected_output: Mapping[str, float] | None = None) -> None:
+        """``expected_output``: each task's mean output tokens in past calls, for an expected
+        cost beside the upper bound."""
         self.planned: list[PlannedCall] = []
+        self.expected_output = dict(expected_output or {})
 
     async def __call__(self, call: ModelCall) -> ModelReply:
         entry, request = call.entry, call.request
         prompt, output = estimate_tokens(call)
+        mean = self.expected_output.get(request.task)
+        expected = min(output, math.ceil(mean)) if mean is not None else None
         self.planned.append(
             PlannedCall(
                 task=request.task,
@@ -58,6 +77,9 @@ class Estimator:
                 input_tokens=prompt,
                 output_tokens=output,
                 cost_usd=estimate(entry, prompt, output),
+                prefix_tokens=prefix_tokens(call),
+                expected_output_tokens=expected,
+                expected_usd=estimate(entry, prompt, expected) if expected is not None else None,
             )
         )
         text = (
@@ -66,6 +88,16 @@ class Estimator:
             else DRY_RUN_TEXT
         )
         return ModelReply(text, Usage(), Decimal(0), 0.0)
+
+
+def prefix_tokens(call: ModelCall) -> int:
+    """Tokens of the system messages that open the call (the cacheable prefix)."""
+    total = 0
+    for message in call.messages:
+        if message.role != "system":
+            break
+        total += count_tokens(message.content) + MESSAGE_OVERHEAD_TOKENS
+    return total
 
 
 # Items per stubbed list of objects: what the map prompts ask for per chunk ("2-3 points"),
