@@ -57,3 +57,13 @@ def test_the_cli_help_loads_nothing_heavy() -> None:
 
 def test_a_lazy_name_loads_on_first_use() -> None:
     assert _loaded_after("import minutes\nminutes.Gateway") != []
+
+
+def test_test_modules_have_unique_basenames() -> None:
+    # pytest imports test modules by basename (rootdir import mode, no __init__.py): two files
+    # of the same name stop collection of the whole suite.
+    from collections import Counter
+    from pathlib import Path
+
+    names = Counter(p.name for p in Path(__file__).parent.rglob("*.py") if p.name != "conftest.py")
+    assert [n for n, k in names.items() if k > 1] == []
