@@ -219,6 +219,13 @@ class ServiceSettings(BaseModel):
         "longer than any meeting takes",
     )
     job_max_retries: int = Field(5, ge=0, description="when the store cannot be reached")
+    requeue_after_s: float = Field(
+        900.0,
+        gt=0,
+        description="with a broker: a job still queued this long after it was sent (its "
+        "message lost, or its retries spent while the store was down), or running with a "
+        "heartbeat this old, is sent to the broker again by serve's sweeper",
+    )
     webhook_attempts: int = Field(5, ge=1, le=20)
     webhook_timeout_s: float = Field(10.0, gt=0)
     webhook_backoff_s: float = Field(1.0, ge=0, description="first wait; doubles per attempt")

@@ -4,12 +4,14 @@ two tenants, each with an API key."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from minutes.config import Settings, load_settings
@@ -72,3 +74,36 @@ def service(tmp_path: Path) -> Iterator[Service]:
 
 def example(name: str) -> str:
     return (EXAMPLES / name).read_text(encoding="utf-8")
+
+
+REDIS = ("127.0.0.1", 6379)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of the machine's server that no one else uses now, emptied after."""
+    client = redis.Redis(*REDIS, socket_connect_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(
+            f"Redis at {REDIS[0]}:{REDIS[1]} does not answer ({exc}); the worker tests need "
+            "it: start redis-server (.ci/run does)",
+            pytrace=False,
+        )
+    finally:
+        client.close()
+    start = int(uuid.uuid4().int % 15)
+    for i in range(15):
+        db = 1 + (start + i) % 15
+        mine = redis.Redis(*REDIS, db=db)
+        if mine.dbsize() == 0:
+            break
+        mine.close()
+    else:
+        pytest.fail("every Redis database 1-15 holds keys: no empty one for this test")
+    try:
+        yield f"redis://{REDIS[0]}:{REDIS[1]}/{db}"
+    finally:
+        mine.flushdb()
+        mine.close()

@@ -38,7 +38,6 @@ from minutes.store.models import Job, LLMCall, NotesRow
 from minutes.testing import FakeLLMServer
 from scripted_replies import scripted, served_models
 
-REDIS = ("127.0.0.1", 6379)
 RABBIT = ("127.0.0.1", 5672)
 MINUTES = Path(sys.executable).with_name("minutes")
 
@@ -53,36 +52,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database of the machine's server that no one else uses now, emptied after."""
-    client = redis.Redis(*REDIS, socket_connect_timeout=3)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.fail(
-            f"Redis at {REDIS[0]}:{REDIS[1]} does not answer ({exc}); the worker tests need "
-            "it: start redis-server (.ci/run does)",
-            pytrace=False,
-        )
-    finally:
-        client.close()
-    start = int(uuid.uuid4().int % 15)
-    for i in range(15):
-        db = 1 + (start + i) % 15
-        mine = redis.Redis(*REDIS, db=db)
-        if mine.dbsize() == 0:
-            break
-        mine.close()
-    else:
-        pytest.fail("every Redis database 1-15 holds keys: no empty one for this test")
-    try:
-        yield f"redis://{REDIS[0]}:{REDIS[1]}/{db}"
-    finally:
-        mine.flushdb()
-        mine.close()
 
 
 def _rabbitmqctl(*args: str) -> None:

@@ -33,10 +33,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
+import math
 import os
 import socket
 import threading
+import time
 from typing import Any
 
 from celery import Celery, Task  # type: ignore[import-untyped]
@@ -180,16 +183,22 @@ class CeleryRunner:
         self._unsent: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
         self._resender: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        # When this process last sent each job (monotonic s): a job is sent again only after
+        # ``requeue_after_s`` more, however often the sweep runs.
+        self._sent_at: dict[str, float] = {}
 
     async def start(self) -> None:
         self._resender = asyncio.create_task(self._resend(), name="celery-resend")
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="celery-sweep")
 
     async def stop(self) -> None:
-        if self._resender is not None:
-            self._resender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._resender
-            self._resender = None
+        for task in (self._resender, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._resender = self._sweeper = None
         if self._unsent:
             log.warning(
                 "%d job(s) stay queued in the store, never sent to the broker: %s",
@@ -206,6 +215,56 @@ class CeleryRunner:
             with self._lock:
                 self._unsent[job_id] = trace or {}
 
+    async def sweep(self) -> list[str]:
+        """Send again the jobs no worker has (``store.jobs.stranded_jobs``): a message lost
+        with a broker that restarted empty, or whose retries ran out while the store was
+        down, leaves its job queued in the store with nothing in the broker to run it."""
+        from minutes.store.jobs import stranded_jobs
+        from minutes.units import utcnow_naive
+
+        service = self.settings.service
+        now = utcnow_naive()
+        after = dt.timedelta(seconds=service.requeue_after_s)
+        ids = await asyncio.to_thread(
+            self._read, stranded_jobs, queued_before=now - after, silent_since=now - after
+        )
+        clock = time.monotonic()
+        for job_id, at in list(self._sent_at.items()):  # forget what no longer matters
+            if clock - at >= service.requeue_after_s:
+                del self._sent_at[job_id]
+        due = [j for j in ids if clock - self._sent_at.get(j, -math.inf) >= service.requeue_after_s]
+        sent = []
+        for job_id in due:
+            try:
+                await asyncio.to_thread(self._send, job_id, {})
+            except Exception as exc:
+                log.warning("sweep: the broker did not take job %s (%s)", job_id, exc)
+                break
+            sent.append(job_id)
+        if sent:
+            log.warning("sweep: %d stranded job(s) sent again: %s", len(sent), ", ".join(sent))
+        return sent
+
+    def _read(self, query: Any, **kwargs: Any) -> Any:
+        from minutes.store.db import open_store
+
+        store = open_store(self.settings.database_url)
+        try:
+            with store.read() as session:
+                return query(session, **kwargs)
+        finally:
+            store.close()
+
+    async def _sweep_forever(self) -> None:
+        # A tenth of the requeue delay between looks, at most a minute.
+        interval = min(60.0, self.settings.service.requeue_after_s / 10)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.sweep()
+            except Exception as exc:  # the store is away: look again next time
+                log.warning("sweep skipped: %s", exc)
+
     def _send(self, job_id: str, trace: dict[str, str]) -> None:
         self.app.send_task(
             TASK_NAME,
@@ -220,6 +279,7 @@ class CeleryRunner:
                 "interval_max": 1.0,
             },
         )
+        self._sent_at[job_id] = time.monotonic()
 
     async def _resend(self) -> None:
         while True:

@@ -316,6 +316,27 @@ def unfinished_jobs(session: Session, *, limit: int = 10_000) -> list[str]:
     )
 
 
+def stranded_jobs(
+    session: Session, *, queued_before: dt.datetime, silent_since: dt.datetime, limit: int = 500
+) -> list[str]:
+    """Jobs that no worker seems to have: queued since before ``queued_before``, or running
+    with no heartbeat since ``silent_since`` (oldest first). Sending them again is safe: a
+    worker claims a job once (``claim_job``) and skips one that another worker holds."""
+    rows = session.scalars(
+        select(Job.id)
+        .where(
+            ((Job.status == "queued") & (Job.created_at < queued_before))
+            | (
+                (Job.status == "running")
+                & (func.coalesce(Job.heartbeat_at, Job.started_at, Job.created_at) < silent_since)
+            )
+        )
+        .order_by(Job.created_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
 def job_counts(session: Session, *, tenant: str | None = None) -> dict[str, int]:
     query = select(Job.status, func.count(Job.id)).group_by(Job.status)
     if tenant is not None:
