@@ -1,4 +1,5 @@
-"""``/v1/action-items`` and ``/v1/decisions``: what meetings produced, across meetings."""
+"""``/v1/action-items``, ``/v1/decisions`` and ``/v1/decision-log``: what meetings produced,
+across meetings."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from minutes.memory.series import LoggedDecision
 from minutes.service.auth import Caller, caller
 from minutes.service.schemas import ActionPatch, ActionView, DecisionView, Page
 from minutes.service.state import ServiceState
@@ -85,3 +87,23 @@ def list_decisions(
     return Page[DecisionView](
         items=rows[:limit], limit=limit, offset=offset, next_offset=offset + limit if more else None
     )
+
+
+@router.get(
+    "/v1/decision-log",
+    response_model=list[LoggedDecision],
+    summary="Decisions, newest first, each with the earlier decisions it revises",
+)
+def decision_log(
+    request: Request,
+    who: Annotated[Caller, Depends(caller)],
+    meeting_id: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Limit = 100,
+) -> list[LoggedDecision]:
+    """What ``minutes decisions`` shows: a decision on the same subject as one of an earlier
+    meeting revises it (``supersedes``), and ``chain`` goes back to the first. Worked out from
+    all the tenant's decisions when asked, so a re-saved meeting never leaves a stale link."""
+    from minutes.memory.series import decision_log as log
+
+    with _state(request).store().read() as session:
+        return log(session, tenant=who.tenant, meeting_id=meeting_id, limit=limit)
