@@ -134,6 +134,12 @@ class BudgetSettings(BaseModel):
         description="downgrade: a cheaper model that fits, else the extractive engine; "
         "extractive: the extractive engine; fail: stop with BudgetExceeded",
     )
+    ceilings_from_history: bool = Field(
+        True,
+        description="ask each task for what its past answers took (1.5x their 99th "
+        "percentile, once the ledger holds 30) instead of the stage's fixed max_tokens; an "
+        "answer cut short is asked again with the fixed one",
+    )
 
 
 class Limits(BaseModel):

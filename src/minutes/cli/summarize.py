@@ -348,7 +348,7 @@ def print_estimate(estimate: RunEstimate, *, as_json: bool = False) -> None:
         for note in estimate.notes:
             err.print(f"  {note}", highlight=False)
         return
-    table = Table(title="Dry run: estimated cost (upper bound: output at max_tokens)")
+    table = Table(title="Dry run: estimated cost (upper bound: every answer at its output ceiling)")
     for name, justify in (
         ("stage (task)", "left"),
         ("prompt", "left"),

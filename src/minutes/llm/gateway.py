@@ -7,17 +7,19 @@ ModelReply`` interface (``calls.py``)::
      └ RecordedHits          the ledger row of a cache hit
         └ ExactCache         an identical earlier call
            └ SemanticCache   a call whose variable input was nearly the same
-              └ Budgeted     refuse, or downgrade, a call that would cross a budget
-                 └ Structured   validate against the schema, re-ask once
-                    └ Retrying     backoff that honours Retry-After
-                       └ Breaking     the provider's circuit breaker
-                          └ Batched?     the providers' Batch APIs (``--batch``)
-                             └ Recorded     one ledger row per live attempt
-                                └ transport   Scheduled ─▶ ProviderCall
-                                              (or the dry run's estimator)
+              └ Ceilinged    max_tokens from the task's past answers (the ledger)
+                 └ Budgeted     refuse, or downgrade, a call that would cross a budget
+                    └ Structured   validate against the schema, re-ask once
+                       └ Retrying     backoff that honours Retry-After
+                          └ Breaking     the provider's circuit breaker
+                             └ Batched?     the providers' Batch APIs (``--batch``)
+                                └ Recorded     one ledger row per live attempt
+                                   └ transport   Scheduled ─▶ ProviderCall
+                                                 (or the dry run's estimator)
 
 The caches sit outside the budget check (a hit costs nothing, so it must not be refused) and
-outside the schema check (only a reply that validated is stored). Each layer is present only
+outside the schema check (only a reply that validated is stored), and their keys keep the
+caller's ``max_tokens`` whatever ceiling history sets under them. Each layer is present only
 when configured (no store: no caches; no limits: no budget layer). The reply says which model,
 provider and cache answered and carries the ledger rows of every attempt behind it.
 """
@@ -52,6 +54,8 @@ from minutes.llm.calls import (
 from minutes.llm.layers.breaker import Breaking, CircuitBreaker
 from minutes.llm.layers.budget import Budgeted, BudgetGuard, estimate_tokens
 from minutes.llm.layers.cache import ExactCache, ResponseCache, SemanticCache, SemanticEmbedder
+from minutes.llm.layers.ceilings import MIN_CALLS as CEILING_MIN_CALLS
+from minutes.llm.layers.ceilings import Ceilinged, ceiling_for
 from minutes.llm.layers.fallback import Fallback
 from minutes.llm.layers.ledger import Recorded, RecordedHits
 from minutes.llm.layers.retry import Retrying
@@ -148,6 +152,8 @@ class Gateway:
         layer = Structured(layer)
         if self.budget.active:
             layer = Budgeted(layer, self.budget, self._cheaper)
+        if self.store is not None and self.settings.budget.ceilings_from_history:
+            layer = Ceilinged(layer, self._history_ceilings)
         if self.cache is not None:
             semantic = self.cache.embedder is not None
             if semantic:
@@ -194,6 +200,19 @@ class Gateway:
             if not ok:
                 raise NoModelAvailable(f"{name}: {why}")
         return build_embeddings(entry, timeout=self.settings.resilience.timeout_s)
+
+    def _history_ceilings(self) -> dict[str, int]:
+        """Each task's output ceiling from the ledger (read once, on the first call)."""
+        from minutes.store.ledger import output_sizes
+
+        assert self.store is not None
+        try:
+            with self.store.read() as session:
+                sizes = output_sizes(session, tenant=self.settings.tenant)
+        except MinutesError as exc:  # no history to go by: the stages' own ceilings
+            log.warning("output ceilings from history off: %s", exc)
+            return {}
+        return {t: ceiling_for(s.p99) for t, s in sizes.items() if s.calls >= CEILING_MIN_CALLS}
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until the cache entries of finished calls are written."""

@@ -554,6 +554,7 @@ class OutputSize(BaseModel):
     calls: int
     mean: float
     p95: int
+    p99: int
 
 
 # Enough recent calls to see a task's usual answer, few enough to read in one query.
@@ -581,6 +582,11 @@ def output_sizes(
     out = {}
     for task, sizes in by_task.items():
         sizes.sort()
-        p95 = sizes[min(len(sizes) - 1, int(0.95 * len(sizes)))]
-        out[task] = OutputSize(task=task, calls=len(sizes), mean=sum(sizes) / len(sizes), p95=p95)
+
+        def pct(q: float, sizes: list[int] = sizes) -> int:
+            return sizes[min(len(sizes) - 1, int(q * len(sizes)))]
+
+        out[task] = OutputSize(
+            task=task, calls=len(sizes), mean=sum(sizes) / len(sizes), p95=pct(0.95), p99=pct(0.99)
+        )
     return out

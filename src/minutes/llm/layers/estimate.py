@@ -56,15 +56,22 @@ class PlannedCall(BaseModel):
 class Estimator:
     """Transport: notes a ``PlannedCall`` for each attempt and answers with a stub (free)."""
 
-    def __init__(self, expected_output: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        expected_output: Mapping[str, float] | None = None,
+        ceilings: Mapping[str, int] | None = None,
+    ) -> None:
         """``expected_output``: each task's mean output tokens in past calls, for an expected
-        cost beside the upper bound."""
+        cost beside the upper bound; ``ceilings``: the output ceilings a real run would ask
+        with (``layers.ceilings``, from the same history)."""
         self.planned: list[PlannedCall] = []
         self.expected_output = dict(expected_output or {})
+        self.ceilings = dict(ceilings or {})
 
     async def __call__(self, call: ModelCall) -> ModelReply:
         entry, request = call.entry, call.request
         prompt, output = estimate_tokens(call)
+        output = min(output, self.ceilings.get(request.task, output))
         mean = self.expected_output.get(request.task)
         expected = min(output, math.ceil(mean)) if mean is not None else None
         self.planned.append(
