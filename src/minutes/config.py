@@ -129,6 +129,9 @@ class BudgetSettings(BaseModel):
 
     daily_usd: Decimal | None = Field(None, ge=0)
     monthly_usd: Decimal | None = Field(None, ge=0)
+    max_usd_per_meeting: Decimal | None = Field(
+        None, ge=0, description="what one meeting's calls may cost together"
+    )
     on_exceed: Literal["downgrade", "extractive", "fail"] = Field(
         "downgrade",
         description="downgrade: a cheaper model that fits, else the extractive engine; "

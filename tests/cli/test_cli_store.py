@@ -174,3 +174,15 @@ def test_an_unreachable_database_is_one_line_and_exit_9(
     message = capsys.readouterr().err
     assert message.startswith("error: cannot open the database") and "Traceback" not in message
     assert "pw@" not in message
+
+
+def test_a_meeting_over_its_max_usd_falls_back_stage_by_stage_and_says_why(
+    cli_env: FakeLLMServer,
+) -> None:
+    result = cli("summarize", "--example", "standup", "--max-usd", "0.0001", "-o", "json")
+    notes = json.loads(result.stdout)
+    reasons = " ".join(notes["degraded_reasons"])
+    assert "per-meeting budget of $0.0001 would be crossed" in reasons
+    # only calls that fit under the limit were made (the TL;DR's, at a few hundredths of a cent)
+    assert Decimal(cli_json("costs")["total_usd"]) <= Decimal("0.0001")
+    assert notes["action_items"]  # the extractive engine answered for the stages

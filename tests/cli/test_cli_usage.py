@@ -69,6 +69,8 @@ def stored_meetings(cli: Cli) -> list[object]:
             "--format 'docx' is not a transcript format; choose one of: text, vtt, srt, json",
         ),
         (["--timezone", "Europe/Pari"], "--timezone 'Europe/Pari' is not an IANA timezone"),
+        (["--max-usd", "-1"], "--max-usd must be a number of dollars, not '-1'"),
+        (["--max-usd", "lots"], "--max-usd must be a number of dollars, not 'lots'"),
         (["--timezone", "Europe"], "did you mean"),
         (["--date", "2025-02-30"], "2025-02-30 is not a date (YYYY-MM-DD)"),
         (["--date", "11/03/2025"], "11/03/2025 is not a date (YYYY-MM-DD)"),

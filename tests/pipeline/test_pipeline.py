@@ -294,7 +294,7 @@ async def test_notes_can_carry_an_embedding_for_search(
     )
     assert notes.embedding is not None and len(notes.embedding) == fake_server.embedding_dim
     stage = next(p for p in notes.provenance if p.stage == "embeddings")
-    assert stage.model == "text-embedding-ada-002"
+    assert stage.model == "text-embedding-3-small"  # the current one, listed first
     assert fake_server.calls(api="openai-embeddings") == 1
     assert "embedding" not in notes.model_dump()  # kept out of the published JSON
 

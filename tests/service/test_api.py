@@ -147,6 +147,7 @@ def test_deleting_a_meeting_removes_it_and_its_items(service: Service) -> None:
         ({"json": {"text": "\x00\x01\x02\x03" * 50}}, 422, "binary"),
         ({"json": {"text": "hi", "options": {"model": "gpt-17"}}}, 422, "unknown model"),
         ({"json": {"text": "hi", "options": {"provider": "foo"}}}, 422, "unknown provider"),
+        ({"json": {"text": "hi", "options": {"max_usd": -1}}}, 422, "max_usd"),
         ({"json": {"text": "hi", "surprise": 1}}, 422, "surprise"),
         ({"json": {"text": "hi", "timezone": "Mars/Olympus"}}, 422, "Mars/Olympus"),
         (

@@ -150,8 +150,13 @@ def day_start(text: str, option: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def cost_ceiling(max_cost: str | None) -> Decimal | None:
+def cost_ceiling(max_cost: str | None, *, option: str = "--max-cost") -> Decimal | None:
+    if max_cost is None:
+        return None
     try:
-        return Decimal(max_cost) if max_cost is not None else None
+        value = Decimal(max_cost)
     except InvalidOperation:
-        raise ConfigError(f"--max-cost must be a number of dollars, not {max_cost!r}") from None
+        value = Decimal("NaN")
+    if not value.is_finite() or value < 0:
+        raise ConfigError(f"{option} must be a number of dollars, not {max_cost!r}")
+    return value

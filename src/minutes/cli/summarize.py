@@ -101,6 +101,14 @@ def summarize(
     max_cost: Annotated[
         str | None, typer.Option("--max-cost", help="ceiling on a model's $ per 1K tokens in+out")
     ] = None,
+    max_usd: Annotated[
+        str | None,
+        typer.Option(
+            "--max-usd",
+            help="what one meeting's LLM calls may cost together, in $ (past it: a cheaper "
+            "model, else the extractive engine for the stage)",
+        ),
+    ] = None,
     strategy: Annotated[Strategy, typer.Option(help="map_reduce, refine or stuff")] = "map_reduce",
     extraction: Annotated[
         Extraction,
@@ -174,6 +182,7 @@ def summarize(
         model=model,
         provider=provider,
         max_cost=cost_ceiling(max_cost),
+        max_usd=cost_ceiling(max_usd, option="--max-usd"),
         meeting_date=meeting_date,
         timezone=timezone,
         title=title,

@@ -53,6 +53,12 @@ class LLMRequest(BaseModel):
     max_tokens: int | None = Field(None, gt=0)
     temperature: float = Field(0.0, ge=0, le=2)
     meeting_id: str | None = None
+    meeting_max_usd: Decimal | None = Field(
+        None,
+        ge=0,
+        description="what the calls of this meeting (same meeting_id) may cost together; "
+        "the budget layer holds them to it",
+    )
     chunk: int | None = Field(
         None, description="the transcript chunk the call serves, when it serves one (bookkeeping)"
     )

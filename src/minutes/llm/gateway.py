@@ -150,8 +150,9 @@ class Gateway:
         layer = Breaking(layer, self.breaker)
         layer = Retrying(layer, self.settings.resilience, sleep)
         layer = Structured(layer)
-        if self.budget.active:
-            layer = Budgeted(layer, self.budget, self._cheaper)
+        # Always in the stack: a request may bring its meeting's limit (it passes straight
+        # through when no limit applies).
+        layer = Budgeted(layer, self.budget, self._cheaper)
         if self.store is not None and self.settings.budget.ceilings_from_history:
             layer = Ceilinged(layer, self._history_ceilings)
         if self.cache is not None:

@@ -181,6 +181,7 @@ class RunContext:
             provider=self.options.provider,
             max_cost=self.options.max_cost,
             meeting_id=self.options.meeting_id,
+            meeting_max_usd=self.options.max_usd,
             chunk=chunk,
             # The semantic cache compares only what varies between calls of one prompt (the
             # transcript part, the points...), never the shared instructions.

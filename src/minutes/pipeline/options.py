@@ -34,6 +34,12 @@ class PipelineOptions(BaseModel):
     model: str | None = Field(None, description="use this registry model first for every stage")
     provider: str | None = None
     max_cost: Decimal | None = Field(None, ge=0, description="ceiling on $ per 1K in+out")
+    max_usd: Decimal | None = Field(
+        None,
+        ge=0,
+        description="what the meeting's LLM calls may cost together; past it a call moves to "
+        "a cheaper model, else its stage to the extractive engine",
+    )
     max_concurrency: int = Field(8, ge=1, le=64)
     chunk_tokens: int = Field(6000, ge=200, description="upper bound; the model's window decides")
     overlap_tokens: int = Field(150, ge=0)

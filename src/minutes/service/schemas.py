@@ -42,6 +42,13 @@ class RunOptions(BaseModel):
         "decisions (the transcript read once; not with refine); stages: a prompt per stage",
     )
     max_cost: Decimal | None = Field(None, ge=0, le=1000, description="$ per 1K tokens at most")
+    max_usd: Decimal | None = Field(
+        None,
+        ge=0,
+        le=1000,
+        description="what the meeting's LLM calls may cost together, $ (past it: a cheaper "
+        "model, else the extractive engine for the stage)",
+    )
 
     @model_validator(mode="after")
     def _one_pass_maps_each_chunk(self) -> RunOptions:

@@ -193,3 +193,40 @@ async def test_over_budget_pipeline_stages_fall_back_to_the_extractive_engine(
     assert notes.engine == "extractive" and notes.degraded
     assert all("BudgetExceeded" in r for r in notes.degraded_reasons)
     assert notes.action_items  # the extractive engine still found them
+
+
+async def test_a_meeting_s_calls_share_its_limit_and_another_meeting_has_its_own(
+    make_gateway, fake_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MINUTES_BUDGET__MAX_USD_PER_MEETING", "0.05")
+    monkeypatch.setenv("MINUTES_BUDGET__ON_EXCEED", "extractive")
+    gw = make_gateway(now=lambda: NOW)
+    spend = Reply(content="ok", input_tokens=1000, output_tokens=1000)  # $0.04 on gpt-4-turbo
+    fake_server.script(GPT4, spend, spend)
+    first = await gw.complete(request(meeting_id="m1"))  # up to $0.0302: within $0.05
+    assert first.cost_usd == Decimal("0.040000")
+    with pytest.raises(BudgetExceeded, match=r"per-meeting budget of \$0.05 would be crossed"):
+        await gw.complete(request(meeting_id="m1"))  # $0.04 spent + up to $0.0302
+    other = await gw.complete(request(meeting_id="m2"))
+    assert other.cost_usd == Decimal("0.040000")
+    assert len(fake_server.requests) == 2  # the refused call reached no provider
+
+
+async def test_a_request_s_own_meeting_limit_moves_the_call_to_a_cheaper_model(
+    make_gateway, fake_server: FakeLLMServer
+) -> None:
+    gw = make_gateway(now=lambda: NOW)  # no configured limit: the request brings one
+    fake_server.models = []  # no Ollama
+    fake_server.script("deepseek-chat", Reply(content="cheap answer"))
+    result = await gw.complete(request(meeting_id="m1", meeting_max_usd=Decimal("0.02")))
+    # gpt-4-turbo could cost $0.0302; the most capable cheaper model that fits answers
+    assert (result.text, result.model) == ("cheap answer", "deepseek-v2")
+
+
+async def test_without_any_limit_the_budget_layer_counts_nothing(
+    make_gateway, fake_server: FakeLLMServer
+) -> None:
+    gw = make_gateway(now=lambda: NOW)
+    fake_server.script(GPT4, Reply(content="ok"))
+    await gw.complete(request(meeting_id="m1"))
+    assert gw.budget.meeting_spent("m1") == Decimal(0)  # passed straight through

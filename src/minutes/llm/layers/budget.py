@@ -1,4 +1,8 @@
-"""Daily and monthly spending limits, checked before each call (a gateway layer).
+"""Daily, monthly and per-meeting spending limits, checked before each call (a gateway layer).
+
+A meeting's limit (``budget.max_usd_per_meeting``, or the request's own ``meeting_max_usd``,
+the tighter of the two) holds the calls that share a ``meeting_id``; the day's and month's
+hold every call of the tenant.
 
 The estimate of a call is its counted prompt tokens plus its output ceiling (``max_tokens``,
 else the model's maximum) at the registry's prices: an upper bound, so a call that passes
@@ -24,7 +28,7 @@ from decimal import Decimal
 
 from minutes.config import BudgetSettings
 from minutes.errors import BudgetExceeded
-from minutes.llm.calls import CallFn, ModelCall, ModelReply, records_of
+from minutes.llm.calls import CallFn, LLMRequest, ModelCall, ModelReply, records_of
 from minutes.llm.cost import estimate
 from minutes.llm.registry import ModelEntry
 from minutes.tokens import count_tokens
@@ -82,10 +86,28 @@ class BudgetGuard:
         ]
         self._reserved = Decimal(0)
         self._lock = asyncio.Lock()
+        # Per meeting (its calls' meeting_id): spent by settled calls, and reserved in flight.
+        self._meeting_spent: dict[str | None, Decimal] = {}
+        self._meeting_reserved: dict[str | None, Decimal] = {}
 
     @property
     def active(self) -> bool:
+        """Whether any limit may apply to every call: a period's, or the per-meeting one."""
+        return bool(self._periods) or self.settings.max_usd_per_meeting is not None
+
+    @property
+    def has_periods(self) -> bool:
         return bool(self._periods)
+
+    def meeting_limit(self, request: LLMRequest) -> Decimal | None:
+        """The tighter of the configured per-meeting limit and the request's own."""
+        limits = [
+            x for x in (self.settings.max_usd_per_meeting, request.meeting_max_usd) if x is not None
+        ]
+        return min(limits) if limits else None
+
+    def meeting_spent(self, meeting_id: str | None) -> Decimal:
+        return self._meeting_spent.get(meeting_id, Decimal(0))
 
     def _bounds(self, period: _Period) -> tuple[str, dt.datetime, dt.datetime]:
         now = self._now().astimezone(dt.UTC).replace(tzinfo=None)
@@ -113,18 +135,33 @@ class BudgetGuard:
                         log.warning("budget: cannot read spend from the ledger (%s)", exc)
                 period.key, period.base, period.local = key, base, Decimal(0)
 
-    def over(self, amount: Decimal) -> _Period | None:
-        """The first period that ``amount`` more would cross, else None."""
+    def over(
+        self, amount: Decimal, meeting: tuple[str | None, Decimal] | None = None
+    ) -> _Period | None:
+        """The first limit that ``amount`` more would cross, else None; ``meeting``: the
+        call's meeting id and that meeting's limit."""
         for period in self._periods:
             if period.spent + self._reserved + amount > period.limit:
                 return period
+        if meeting is not None:
+            key, limit = meeting
+            spent = self.meeting_spent(key)
+            if spent + self._meeting_reserved.get(key, Decimal(0)) + amount > limit:
+                return _Period("per-meeting", limit, base=spent)
         return None
 
-    def reserve(self, amount: Decimal) -> None:
+    def reserve(self, amount: Decimal, meeting_id: str | None = None) -> None:
         self._reserved += amount
+        self._meeting_reserved[meeting_id] = (
+            self._meeting_reserved.get(meeting_id, Decimal(0)) + amount
+        )
 
-    def settle(self, reserved: Decimal, actual: Decimal) -> None:
+    def settle(self, reserved: Decimal, actual: Decimal, meeting_id: str | None = None) -> None:
         self._reserved -= reserved
+        self._meeting_reserved[meeting_id] = (
+            self._meeting_reserved.get(meeting_id, Decimal(0)) - reserved
+        )
+        self._meeting_spent[meeting_id] = self.meeting_spent(meeting_id) + actual
         for period in self._periods:
             period.local += actual
 
@@ -149,16 +186,20 @@ class Budgeted:
 
     async def __call__(self, call: ModelCall) -> ModelReply:
         guard = self._guard
+        limit = guard.meeting_limit(call.request)
+        if not guard.has_periods and limit is None:
+            return await self._inner(call)  # no limit applies: nothing to count
         await guard.refresh()
+        meeting = (call.request.meeting_id, limit) if limit is not None else None
         cost = estimate_call(call)
-        period = guard.over(cost)
+        period = guard.over(cost, meeting)
         if period is None:
             return await self._run(call, cost)
         mode = guard.settings.on_exceed
         if mode == "downgrade":
             for entry in await self._cheaper(call):
                 alt = estimate_call(call, entry)
-                if alt < cost and guard.over(alt) is None:
+                if alt < cost and guard.over(alt, meeting) is None:
                     log.warning(
                         "budget: %s would cost up to $%s and cross the %s limit; using %s "
                         "(up to $%s)",
@@ -178,7 +219,8 @@ class Budgeted:
         )
 
     async def _run(self, call: ModelCall, reserved: Decimal) -> ModelReply:
-        self._guard.reserve(reserved)
+        meeting_id = call.request.meeting_id
+        self._guard.reserve(reserved, meeting_id)
         actual = Decimal(0)
         try:
             reply = await self._inner(call)
@@ -189,4 +231,4 @@ class Budgeted:
             actual = sum((r.cost_usd for r in records_of(exc)), Decimal(0))
             raise
         finally:
-            self._guard.settle(reserved, actual)
+            self._guard.settle(reserved, actual, meeting_id)
