@@ -333,3 +333,22 @@ async def test_a_cached_re_run_says_so_in_its_provenance(
     assert all(p.cache == "exact" and p.calls == 0 and p.cache_hits >= 1 for p in second.provenance)
     assert second.cost_usd == 0
     assert second.model_dump(exclude={"provenance"}) == first.model_dump(exclude={"provenance"})
+
+
+async def test_a_stage_that_falls_back_finds_what_the_offline_engine_finds(
+    make_gateway, fake_server
+) -> None:
+    # An AMI meeting where the rules find nothing and the learned detector finds the items:
+    # a failed LLM stage falls back to both, as `--engine extractive` would.
+    from minutes.evaluation.dataset import ami_dir
+    from minutes.extractive import extract_action_items, summarize_extractive
+    from minutes.transcripts import load_transcript
+
+    meeting = load_transcript(ami_dir() / "ES2005a.json")
+    offline = summarize_extractive(meeting)
+    assert offline.action_items and not extract_action_items(meeting)
+    fake_server.default_reply = lambda _r: Fault.status(503)
+    notes = await run_pipeline(meeting, gateway=make_gateway(resilience={"max_attempts": 1}))
+    assert notes.engine == "extractive" and notes.degraded
+    assert [a.task for a in notes.action_items] == [a.task for a in offline.action_items]
+    assert [d.decision for d in notes.decisions] == [d.decision for d in offline.decisions]

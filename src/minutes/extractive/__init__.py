@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from minutes.extractive.actions import classify_action_priority, extract_action_items
 from minutes.extractive.decisions import extract_decisions
-from minutes.extractive.engine import summarize_extractive
+from minutes.extractive.engine import (
+    action_items_with_detector,
+    decisions_with_detector,
+    summarize_extractive,
+)
 from minutes.extractive.key_points import extract_key_points
 from minutes.extractive.summary import (
     classify_priority,
@@ -19,8 +23,10 @@ from minutes.extractive.summary import (
 )
 
 __all__ = [
+    "action_items_with_detector",
     "classify_action_priority",
     "classify_priority",
+    "decisions_with_detector",
     "extract_action_items",
     "extract_decisions",
     "extract_key_points",

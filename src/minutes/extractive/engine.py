@@ -100,6 +100,33 @@ def _or_rules(add: Callable[[], list[T]], rules: list[T], stages: _Stages) -> li
         return rules
 
 
+def action_items_with_detector(
+    transcript: Transcript,
+    meeting_date: dt.date | None = None,
+    timezone: str | None = None,
+) -> list[ActionItem]:
+    """The action items stage alone, as :func:`summarize_extractive` makes it: the rules'
+    items and those the shipped detector finds where the rules did not (the rules' alone
+    when the detector cannot run). What an LLM stage falls back to."""
+    stages = _Stages()
+    found = extract_action_items(transcript, meeting_date, timezone)
+    flags = _flags(transcript, "shipped", stages).get("action", [])
+    return _or_rules(
+        lambda: add_detected_actions(transcript, found, flags, meeting_date, timezone),
+        found,
+        stages,
+    )
+
+
+def decisions_with_detector(transcript: Transcript) -> list[Decision]:
+    """The decisions stage alone, as :func:`summarize_extractive` makes it (rules, then the
+    shipped detector's additions)."""
+    stages = _Stages()
+    found = extract_decisions(transcript)
+    flags = _flags(transcript, "shipped", stages).get("decision", [])
+    return _or_rules(lambda: add_detected_decisions(transcript, found, flags), found, stages)
+
+
 def summarize_extractive(
     transcript: Transcript,
     *,

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from minutes.extractive import extract_action_items, extract_decisions
+from minutes.extractive import action_items_with_detector, decisions_with_detector
 from minutes.items.dates import resolve_due_date
 from minutes.items.dedupe import dedupe_action_items, dedupe_decisions
 from minutes.items.grounding import ground_items
@@ -104,7 +104,7 @@ async def action_items(
         return items
 
     def fallback(part: Transcript) -> list[ActionItem]:
-        return extract_action_items(part, meeting_date=date, timezone=ctx.options.timezone)
+        return action_items_with_detector(part, meeting_date=date, timezone=ctx.options.timezone)
 
     if one_pass is not None:
         results = await one_pass.per_chunk(tally, lambda n: convert(n.items), usage=False)
@@ -186,7 +186,7 @@ async def decisions(
 
     if one_pass is not None:
         results = await one_pass.per_chunk(tally, lambda n: convert(n.decisions), usage=False)
-        items = merge_chunks(ctx, tally, chunks, results, extract_decisions)
+        items = merge_chunks(ctx, tally, chunks, results, decisions_with_detector)
     else:
         prompt = ctx.prompt("decision_extraction")
 
@@ -200,5 +200,5 @@ async def decisions(
             )
             return convert(out.decisions)
 
-        items = await _per_chunk(ctx, tally, chunks, one, extract_decisions)
+        items = await _per_chunk(ctx, tally, chunks, one, decisions_with_detector)
     return dedupe_decisions(ground_items(ctx.transcript, items))

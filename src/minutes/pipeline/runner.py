@@ -176,7 +176,7 @@ async def run_pipeline(
             ctx,
             "action_items",
             lambda t: extraction.action_items(ctx, t, chunks, one_pass),
-            lambda: extractive.extract_action_items(
+            lambda: extractive.action_items_with_detector(
                 transcript, meeting_date=date, timezone=options.timezone
             ),
         )
@@ -186,7 +186,7 @@ async def run_pipeline(
             ctx,
             "decisions",
             lambda t: extraction.decisions(ctx, t, chunks, one_pass),
-            lambda: extractive.extract_decisions(transcript),
+            lambda: extractive.decisions_with_detector(transcript),
         )
     )
     points: list[KeyPoint]
