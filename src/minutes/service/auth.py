@@ -28,6 +28,8 @@ from minutes.store.keys import KeyOwner, hash_key, owner_of, touch_key
 log = logging.getLogger(__name__)
 
 KEY_TTL_S = 5.0
+#: After the shared limiter fails, this process limits on its own this long before asking again.
+SHARED_RETRY_S = 10.0
 _bearer = HTTPBearer(auto_error=False, description="an API key from `minutes keys create`")
 
 
@@ -103,6 +105,7 @@ class KeyCheck:
         url = state.settings.broker_url or ""
         self._shared = SharedLimiter(url) if url.startswith(("redis://", "rediss://")) else None
         self._warned_at = -math.inf
+        self._shared_down_until = -math.inf
 
     def owner(self, key: str) -> KeyOwner | None:
         digest = hash_key(key)
@@ -127,11 +130,13 @@ class KeyCheck:
 
     def wait_for(self, owner: KeyOwner) -> float:
         per_minute = owner.requests_per_minute or self.state.settings.service.requests_per_minute
-        if self._shared is not None:
+        if self._shared is not None and time.monotonic() >= self._shared_down_until:
             try:
                 return self._shared.wait_for(owner.key_id, per_minute)
             except Exception as exc:  # Redis away: this process's own bucket meanwhile
                 now = time.monotonic()
+                # Not asked again for a while: a Redis that hangs must not slow every request.
+                self._shared_down_until = now + SHARED_RETRY_S
                 if now - self._warned_at > 60:  # once a minute, not once a request
                     self._warned_at = now
                     log.warning("shared rate limit unavailable (%s); limiting per process", exc)
