@@ -35,6 +35,8 @@ from pathlib import Path
 
 from minutes.config import Settings, TaskRoute, load_settings
 from minutes.evaluation.dataset import ami_dir
+from minutes.llm.calls import Usage
+from minutes.llm.cost import price
 from minutes.llm.layers.estimate import Estimator, PlannedCall
 from minutes.llm.registry import ModelEntry, load_registry
 from minutes.pipeline.options import PipelineOptions
@@ -84,32 +86,14 @@ class Tally:
     models: set[str] = field(default_factory=set)
 
 
-def _per_1k(price: Decimal, tokens: int) -> Decimal:
-    return price * tokens / 1000
-
-
 def price_call(
     entry: ModelEntry, call: PlannedCall, *, cached: int = 0, written: int = 0, batch: bool = False
 ) -> tuple[Decimal, Decimal]:
-    """(upper bound, input only) of one planned call; ``cached``/``written``: prefix tokens
-    read from / written to the provider's cache."""
-    read_price = (
-        entry.cached_input_per_1k if entry.cached_input_per_1k is not None else entry.input_per_1k
-    )
-    write_price = (
-        entry.cache_write_per_1k if entry.cache_write_per_1k is not None else entry.input_per_1k
-    )
-    plain = call.input_tokens - cached - written
-    inputs = (
-        _per_1k(entry.input_per_1k, plain)
-        + _per_1k(read_price, cached)
-        + _per_1k(write_price, written)
-    )
-    upper = inputs + _per_1k(entry.output_per_1k, call.output_tokens)
-    if batch:
-        keep = Decimal(1) - entry.batch_discount
-        upper, inputs = upper * keep, inputs * keep
-    return upper, inputs
+    """(upper bound, input only) of one planned call, priced as the ledger prices a reply;
+    ``cached``/``written``: prefix tokens read from / written to the provider's cache."""
+    usage = Usage(call.input_tokens, call.output_tokens, cached=cached, cache_write=written)
+    inputs = Usage(call.input_tokens, 0, cached=cached, cache_write=written)
+    return price(entry, usage, batch=batch), price(entry, inputs, batch=batch)
 
 
 def price_plan(

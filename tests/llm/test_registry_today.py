@@ -15,21 +15,13 @@ from minutes.errors import ConfigError
 from minutes.llm.providers.availability import Availability
 from minutes.llm.registry import load_registry
 from minutes.llm.router import Router
+from scripted_replies import DESIGN_MODELS
 
 REG = load_registry()
-DESIGN_2024 = (
-    "gpt-4-turbo",
-    "gpt-3.5-turbo",
-    "claude-3-opus",
-    "claude-3-sonnet",
-    "deepseek-v2",
-    "llama-3-70b",
-    "text-embedding-ada-002",
-)
 
 
 def test_the_design_models_stay_named_with_a_current_replacement_of_their_kind() -> None:
-    for name in DESIGN_2024:
+    for name in DESIGN_MODELS:
         entry = REG[name]
         assert entry.status in ("legacy", "retired"), name
         assert not entry.auto_route, name

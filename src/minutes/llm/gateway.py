@@ -54,8 +54,7 @@ from minutes.llm.calls import (
 from minutes.llm.layers.breaker import Breaking, CircuitBreaker
 from minutes.llm.layers.budget import Budgeted, BudgetGuard, estimate_tokens
 from minutes.llm.layers.cache import ExactCache, ResponseCache, SemanticCache, SemanticEmbedder
-from minutes.llm.layers.ceilings import MIN_CALLS as CEILING_MIN_CALLS
-from minutes.llm.layers.ceilings import Ceilinged, ceiling_for
+from minutes.llm.layers.ceilings import Ceilinged, ceilings_from
 from minutes.llm.layers.fallback import Fallback
 from minutes.llm.layers.ledger import Recorded, RecordedHits
 from minutes.llm.layers.retry import Retrying
@@ -213,7 +212,7 @@ class Gateway:
         except MinutesError as exc:  # no history to go by: the stages' own ceilings
             log.warning("output ceilings from history off: %s", exc)
             return {}
-        return {t: ceiling_for(s.p99) for t, s in sizes.items() if s.calls >= CEILING_MIN_CALLS}
+        return ceilings_from(sizes)
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until the cache entries of finished calls are written."""

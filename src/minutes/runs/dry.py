@@ -12,8 +12,7 @@ from minutes.errors import StoreError
 from minutes.llm.calls import MemoryRecorder
 from minutes.llm.gateway import Gateway
 from minutes.llm.layers.budget import BudgetGuard
-from minutes.llm.layers.ceilings import MIN_CALLS as CEILING_MIN_CALLS
-from minutes.llm.layers.ceilings import ceiling_for
+from minutes.llm.layers.ceilings import ceilings_from
 from minutes.llm.layers.estimate import Estimator, PlannedCall
 from minutes.pipeline.options import PipelineOptions
 from minutes.pipeline.runner import run_pipeline
@@ -114,11 +113,7 @@ async def estimate_run(
                 extra.append(f"the ledger could not be read (budget left, expected cost): {exc}")
             finally:
                 store.close()
-    ceilings = (
-        {t: ceiling_for(z.p99) for t, z in sizes.items() if z.calls >= CEILING_MIN_CALLS}
-        if settings.budget.ceilings_from_history
-        else {}
-    )
+    ceilings = ceilings_from(sizes) if settings.budget.ceilings_from_history else {}
     estimator = estimator or Estimator({t: z.mean for t, z in sizes.items()}, ceilings)
     unlimited = settings.budget.model_copy(update={"daily_usd": None, "monthly_usd": None})
     gw = Gateway(

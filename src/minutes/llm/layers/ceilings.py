@@ -18,6 +18,7 @@ import asyncio
 import dataclasses
 import math
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from minutes.errors import OutputInvalid
 from minutes.llm.calls import (
@@ -38,6 +39,21 @@ STEP = 64
 def ceiling_for(p99: int) -> int:
     """The ceiling for a task whose answers' 99th percentile is ``p99`` tokens."""
     return max(FLOOR, math.ceil(p99 * HEADROOM / STEP) * STEP)
+
+
+class AnswerSizes(Protocol):
+    """A task's past answers (``store.ledger.OutputSize``)."""
+
+    @property
+    def calls(self) -> int: ...
+
+    @property
+    def p99(self) -> int: ...
+
+
+def ceilings_from(sizes: Mapping[str, AnswerSizes]) -> dict[str, int]:
+    """Each task's ceiling, for the tasks with enough answers to go by."""
+    return {t: ceiling_for(z.p99) for t, z in sizes.items() if z.calls >= MIN_CALLS}
 
 
 class Ceilinged:
