@@ -161,7 +161,11 @@ class CacheEntry(Base):
     an ``embedding_vec vector`` column (added outside this model: it exists only there)."""
 
     __tablename__ = "llm_cache"
-    __table_args__ = (Index("ix_llm_cache_scope_created", "scope", "created_at"),)
+    __table_args__ = (
+        Index("ix_llm_cache_scope_created", "scope", "created_at"),
+        # the vector index catches up with the rows after its highest id (store/ann_index.py)
+        Index("ix_llm_cache_scope_id", "scope", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     exact_key: Mapped[str] = mapped_column(String(64), unique=True)

@@ -1,5 +1,7 @@
 """Nearest-neighbour search over the cache's embeddings, one backend per capability:
 
+- ``usearch``: SQLite with the ``usearch`` package (the ``embeddings`` extra): an HNSW graph
+  per scope beside the database file, candidates reranked exactly (``store/ann_index.py``);
 - ``sqlite-vec``: SQLite through an extension-capable driver; exact search in SQL
   (``vec_distance_cosine`` over the scope's rows);
 - ``pgvector``: PostgreSQL with the extension; an HNSW index per embedding dimension;
@@ -25,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
-VectorBackend = Literal["sqlite-vec", "pgvector", "numpy"]
+VectorBackend = Literal["usearch", "sqlite-vec", "pgvector", "numpy"]
 
 
 def normalise(vector: Sequence[float] | np.ndarray) -> np.ndarray:
