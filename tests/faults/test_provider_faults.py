@@ -1,9 +1,6 @@
 """Fault injection over real HTTP: the primary provider (OpenAI's models) fails 10 %, 50 % or
 100 % of its calls in one way at a time; every meeting still completes with valid notes, and
 the ledger holds exactly the attempts the fake server saw, counted on both sides.
-
-Not covered here: a connection reset in the middle of a body (the fake server cannot inject
-one yet); a truncated body is covered by ``Fault.malformed``.
 """
 
 from __future__ import annotations
@@ -35,6 +32,8 @@ FAULTS: dict[str, Fault] = {
     "503": Fault.status(503),
     "timeout": Fault.stall(4.0),  # the client gives up after timeout_s (1 s)
     "truncated body": Fault.malformed(),
+    # Headers and half the body, then a TCP reset: the SDK's read fails mid-body.
+    "connection reset mid-body": Fault.reset(),
 }
 RATES = {"10pct": 0.1, "50pct": 0.5, "100pct": 1.0}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -269,3 +270,56 @@ def test_stop_cuts_a_stall_short() -> None:
     assert time.monotonic() - started < 3
     assert not worker.is_alive()
     assert len(outcome) == 1
+
+
+def test_reset_sends_headers_and_half_the_body_then_a_tcp_reset(srv: FakeLLMServer) -> None:
+    srv.script("m", Fault.reset())
+    body = json.dumps({"model": "m", "messages": HI}).encode()
+    head = (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: fake\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    got = b""
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as sock:
+        sock.sendall(head + body)
+        # A reset, not a clean end of stream: recv raises instead of returning b"".
+        with pytest.raises(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                got += chunk
+    headers, _, partial = got.partition(b"\r\n\r\n")
+    assert headers.startswith(b"HTTP/1.1 200")
+    announced = int(
+        next(
+            line.split(b":", 1)[1]
+            for line in headers.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
+    )
+    assert 0 < len(partial) < announced
+    assert partial.startswith(b'{"id": "chatcmpl-fake-')
+    assert srv.calls(model="m") == 1
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (_openai, openai.APIConnectionError),
+        (_openai_stream, openai.APIConnectionError),
+        (_anthropic, anthropic.APIConnectionError),
+        (_anthropic_stream, anthropic.APIConnectionError),
+        (_ollama, httpx.ReadError),
+        (_ollama_stream, httpx.ReadError),
+        (_embeddings, openai.APIConnectionError),
+    ],
+    ids=lambda c: getattr(c, "__name__", "").strip("_"),
+)
+def test_reset_is_a_connection_error_in_each_sdk(
+    srv: FakeLLMServer, call: Call, error: type[Exception]
+) -> None:
+    srv.script("m", Fault.reset())
+    with pytest.raises(error) as raised:
+        call(srv, 5)
+    # The SDKs wrap the transport's read error: its text names the reset.
+    cause = raised.value if isinstance(raised.value, httpx.ReadError) else raised.value.__cause__
+    assert cause is not None and "connection reset" in str(cause).lower()
+    assert _openai(srv, 5).choices[0].message.content == "ok"  # the server serves on

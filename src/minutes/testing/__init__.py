@@ -34,7 +34,8 @@ In a test::
 
 Faults: ``Fault.rate_limit(retry_after=None)``, ``Fault.status(code, message=None,
 retry_after=None)``, ``Fault.stall(seconds, then=None)`` (answers late, so a short client
-timeout fires; it never blocks other requests), ``Fault.malformed()`` (200 with truncated JSON).
+timeout fires; it never blocks other requests), ``Fault.malformed()`` (200 with truncated JSON),
+``Fault.reset()`` (200 with the headers and half the body, then a TCP reset of the connection).
 Token usage not given in a Reply is counted with ``minutes.tokens.count_tokens``: the request's
 message text for input, the reply content for output. ``Reply.input_tokens`` always means the
 whole prompt, cached tokens included (the Anthropic format reports it without them).
@@ -52,7 +53,8 @@ where ``replies.json`` maps a model (``"*"``: any model) to its queue::
                      {"fault": "rate_limit", "retry_after": 2},
                      {"fault": "status", "code": 500},
                      {"fault": "stall", "seconds": 3},
-                     {"fault": "malformed"}]}
+                     {"fault": "malformed"},
+                     {"fault": "reset"}]}
 """
 
 from minutes.testing._common import fake_embedding

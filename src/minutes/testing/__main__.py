@@ -4,8 +4,9 @@
 
 The script file maps a model id (``"*"`` for any model) to a list of items: a string, ``{"content":
 ..., "input_tokens": ..., "output_tokens": ..., "cached_tokens": ...}``, ``{"fault": "rate_limit",
-"retry_after": 2}``, ``{"fault": "status", "code": 500}``, ``{"fault": "stall", "seconds": 3}`` or
-``{"fault": "malformed"}``. Without a script every request is answered "ok".
+"retry_after": 2}``, ``{"fault": "status", "code": 500}``, ``{"fault": "stall", "seconds": 3}``,
+``{"fault": "malformed"}`` or ``{"fault": "reset"}``. Without a script every request is answered
+"ok".
 """
 
 from __future__ import annotations

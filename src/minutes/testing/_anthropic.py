@@ -24,6 +24,7 @@ from minutes.testing._common import (
     forced_json_object,
     header_dict,
     read_json_object,
+    reset_midway,
     resolve_chat,
     seconds_header,
     simple_messages,
@@ -217,21 +218,30 @@ def register(app: FastAPI, state: ServerState) -> None:
                     "Fake server: too many requests in flight",
                     state.overload_retry_after,
                 )
-            return await _answer(req)
+            return await _answer(req, request)
 
-    async def _answer(req: RecordedRequest) -> Response:
+    async def _answer(req: RecordedRequest, request: Request) -> Response:
         try:
             outcome = await resolve_chat(state, req)
         except ResponderError as exc:
             return error_response(state, 500, str(exc))
         if isinstance(outcome, Fault) and outcome.kind == "status":
             return error_response(state, outcome.code, outcome.error_message, outcome.retry_after)
-        malformed = isinstance(outcome, Fault)
+        reset = isinstance(outcome, Fault) and outcome.kind == "reset"
+        malformed = isinstance(outcome, Fault) and not reset
         reply = outcome if isinstance(outcome, Reply) else Reply('{"fake": "malformed"}')
         message = _Message(state, req, reply)
         if req.stream:
+            if reset:
+                events = "".join(
+                    f"event: {name}\ndata: {json.dumps(data)}\n\n"
+                    for name, data in message.events()
+                )
+                return reset_midway(state, request, events, "text/event-stream")
             return _sse(message.events(), malformed=malformed)
         text = json.dumps(message.whole())
+        if reset:
+            return reset_midway(state, request, text, "application/json")
         return Response(truncated(text) if malformed else text, media_type="application/json")
 
     @app.post("/v1/messages/count_tokens")

@@ -5,6 +5,7 @@ state can own one without importing the endpoints."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,9 @@ class _Job:
     lines: list[tuple[str, RecordedRequest]]  # custom_id, the request as a live call
     created: float
     ends_at: float
+    # Wall-clock creation time, reported as the batch's created_at (listings are newest first
+    # and clients stop paging at the first batch older than what they look for).
+    created_at: float = field(default_factory=time.time)
     input_file_id: str | None = None
     metadata: dict[str, Any] | None = None
     cancelled: bool = False
@@ -42,6 +46,9 @@ class BatchState:
     """Uploaded files, batches, the completion delay and the failure rules."""
 
     completion_delay_s: float = 0.0
+    # Seconds a create-batch request waits after the batch was created before it is answered:
+    # a client killed in that window leaves a batch it never heard the id of.
+    create_delay_s: float = 0.0
     files: dict[str, tuple[str, str, bytes]] = field(default_factory=dict)
     jobs: dict[str, _Job] = field(default_factory=dict)
     rules: list[_FailRule] = field(default_factory=list)
@@ -50,6 +57,7 @@ class BatchState:
     def reset(self) -> None:
         with self._lock:
             self.completion_delay_s = 0.0
+            self.create_delay_s = 0.0
             self.files.clear()
             self.jobs.clear()
             self.rules.clear()

@@ -1,10 +1,11 @@
 """The providers' batch endpoints: OpenAI's Files + Batch API and Anthropic's Message Batches.
 
 OpenAI: ``POST /v1/files`` (multipart upload, purpose ``batch``), ``GET /v1/files/{id}`` and
-``/v1/files/{id}/content``, ``POST /v1/batches``, ``GET /v1/batches/{id}``, ``POST
-/v1/batches/{id}/cancel``. Anthropic: ``POST /v1/messages/batches``, ``GET
-/v1/messages/batches/{id}``, ``GET /v1/messages/batches/{id}/results`` (JSON Lines), ``POST
-/v1/messages/batches/{id}/cancel``.
+``/v1/files/{id}/content``, ``POST /v1/batches``, ``GET /v1/batches`` (newest first, ``limit``
+and ``after``), ``GET /v1/batches/{id}``, ``POST /v1/batches/{id}/cancel``. Anthropic: ``POST
+/v1/messages/batches``, ``GET /v1/messages/batches`` (newest first, ``limit``, ``after_id``,
+``before_id``), ``GET /v1/messages/batches/{id}``, ``GET /v1/messages/batches/{id}/results``
+(JSON Lines), ``POST /v1/messages/batches/{id}/cancel``.
 
 A batch ends ``completion_delay`` seconds after it was created; its results are worked out
 then, each request answered from the same script and default reply as a live call (recorded
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -117,6 +119,23 @@ def _file_object(file_id: str, name: str, purpose: str, size: int) -> dict[str, 
     }
 
 
+def _page(jobs: list[_Job], limit: Any, after: Any, before: Any = None) -> tuple[list[_Job], bool]:
+    """One page of ``jobs`` (newest first) after or before the given id; and whether more
+    follow in that direction."""
+    size = int(limit) if isinstance(limit, str) and limit.isdigit() and int(limit) > 0 else 20
+    ids = [j.id for j in jobs]
+    if isinstance(before, str) and before in ids:
+        end = ids.index(before)
+        return jobs[max(0, end - size) : end], end - size > 0
+    start = ids.index(after) + 1 if isinstance(after, str) and after in ids else 0
+    return jobs[start : start + size], start + size < len(jobs)
+
+
+def _listed(state: ServerState, provider: str) -> list[_Job]:
+    jobs = [j for j in state.batches.jobs.values() if j.provider == provider]
+    return sorted(jobs, key=lambda j: j.created_at, reverse=True)
+
+
 def _openai_batch(job: _Job) -> dict[str, Any]:
     now = int(time.time())
     done = job.results is not None
@@ -135,7 +154,7 @@ def _openai_batch(job: _Job) -> dict[str, Any]:
         "status": status,
         "output_file_id": job.output_file_id,
         "error_file_id": job.error_file_id,
-        "created_at": now,
+        "created_at": int(job.created_at),
         "in_progress_at": now,
         "expires_at": now + 86400,
         "finalizing_at": now if done else None,
@@ -147,6 +166,10 @@ def _openai_batch(job: _Job) -> dict[str, Any]:
         "request_counts": counts,
         "metadata": job.metadata,
     }
+
+
+def _rfc3339(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat().replace("+00:00", "Z")
 
 
 def _anthropic_batch(job: _Job, base: str) -> dict[str, Any]:
@@ -164,7 +187,9 @@ def _anthropic_batch(job: _Job, base: str) -> dict[str, Any]:
         "processing_status": "ended" if done else "in_progress",
         "request_counts": counts,
         "ended_at": now_rfc3339() if done else None,
-        "created_at": now_rfc3339(),
+        "created_at": datetime.fromtimestamp(job.created_at, UTC)
+        .isoformat()
+        .replace("+00:00", "Z"),
         "expires_at": now_rfc3339(),
         "archived_at": None,
         "cancel_initiated_at": now_rfc3339() if job.cancelled else None,
@@ -248,7 +273,25 @@ def register(app: FastAPI, state: ServerState) -> None:
             metadata=body.get("metadata"),
         )
         batches.jobs[job.id] = job
+        await state.sleep(batches.create_delay_s)
         return JSONResponse(_openai_batch(job))
+
+    @app.get("/v1/batches")
+    async def list_openai(request: Request) -> Response:
+        q = request.query_params
+        jobs, more = _page(_listed(state, "openai"), q.get("limit"), q.get("after"))
+        for job in jobs:
+            await _settle(state, job)
+        data = [_openai_batch(j) for j in jobs]
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": data,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+                "has_more": more,
+            }
+        )
 
     @app.get("/v1/batches/{batch_id}")
     async def retrieve_openai(batch_id: str) -> Response:
@@ -304,7 +347,26 @@ def register(app: FastAPI, state: ServerState) -> None:
             ends_at=now + batches.completion_delay_s,
         )
         batches.jobs[job.id] = job
+        await state.sleep(batches.create_delay_s)
         return JSONResponse(_anthropic_batch(job, str(request.base_url)))
+
+    @app.get("/v1/messages/batches")
+    async def list_anthropic(request: Request) -> Response:
+        q = request.query_params
+        jobs, more = _page(
+            _listed(state, "anthropic"), q.get("limit"), q.get("after_id"), q.get("before_id")
+        )
+        for job in jobs:
+            await _settle(state, job)
+        data = [_anthropic_batch(j, str(request.base_url)) for j in jobs]
+        return JSONResponse(
+            {
+                "data": data,
+                "has_more": more,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+            }
+        )
 
     @app.get("/v1/messages/batches/{batch_id}")
     async def retrieve_anthropic(batch_id: str, request: Request) -> Response:

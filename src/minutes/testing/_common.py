@@ -10,12 +10,15 @@ import json
 import logging
 import math
 import re
+import socket
+import struct
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
+from fastapi.responses import StreamingResponse
 
 from minutes.testing._batch_state import BatchState
 from minutes.testing._script import Fault, Outcome, RecordedRequest, Reply, Script, ScriptItem
@@ -49,6 +52,9 @@ class ServerState:
     batches: BatchState = field(default_factory=lambda: _batch_state())
     peak_in_flight: int = 0
     overloaded: int = 0
+    # Open connections by the client's (host, port), kept by the server's protocol class, so
+    # that Fault.reset() can reach the socket under a request (ASGI does not expose it).
+    connections: dict[tuple[str, int], asyncio.Transport] = field(default_factory=dict)
 
     def next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):06d}"
@@ -168,6 +174,42 @@ class Usage:
     def uncached_input_tokens(self) -> int:
         # Clamped: a Reply may give cached_tokens larger than a default (counted) input.
         return max(0, self.input_tokens - self.cached_tokens - self.cache_creation_tokens)
+
+
+# --- connection reset mid-body (Fault.reset) -----------------------------------------------
+
+# Long enough for the client to have read the headers and the first part of the body, so
+# that the reset lands while it reads the body, not before the response started.
+_RESET_AFTER_S = 0.05
+
+
+def reset_midway(
+    state: ServerState, request: Request, text: str, media_type: str
+) -> StreamingResponse:
+    """A 200 whose headers announce all of ``text`` but whose body stops halfway, then a TCP
+    reset: SO_LINGER 0 makes the close send RST instead of FIN, as a crashed peer would."""
+    client = request.client
+    peer = (client.host, client.port) if client is not None else None
+    data = text.encode()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield data[: max(1, len(data) // 2)]
+        await state.sleep(_RESET_AFTER_S)
+        transport = state.connections.get(peer) if peer is not None else None
+        if transport is None:  # not served by FakeLLMServer's protocol: nothing to reset
+            log.warning("fake LLM server: no connection to reset for %s", peer)
+            return
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+        # Let the protocol see the connection lost, so the rest of the response is dropped
+        # rather than written to a closed transport.
+        await asyncio.sleep(0)
+
+    return StreamingResponse(
+        body(), media_type=media_type, headers={"content-length": str(len(data))}
+    )
 
 
 # --- request reading ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from minutes.testing._common import (
     header_dict,
     now_rfc3339,
     read_json_object,
+    reset_midway,
     resolve_chat,
     resolve_embeddings,
     seconds_header,
@@ -135,13 +136,19 @@ def register(app: FastAPI, state: ServerState) -> None:
             return error_response(500, str(exc))
         if isinstance(outcome, Fault) and outcome.kind == "status":
             return error_response(outcome.code, outcome.error_message, outcome.retry_after)
-        malformed = isinstance(outcome, Fault)
+        reset = isinstance(outcome, Fault) and outcome.kind == "reset"
+        malformed = isinstance(outcome, Fault) and not reset
         reply = outcome if isinstance(outcome, Reply) else Reply('{"fake": "malformed"}')
         parts = _chat_parts(req, reply)
         if stream:
+            if reset:
+                lines = "".join(json.dumps(part) + "\n" for part in parts)
+                return reset_midway(state, request, lines, "application/x-ndjson")
             return _ndjson(parts, malformed=malformed)
         whole = {**parts[-1], "message": {"role": "assistant", "content": reply.content}}
         text = json.dumps(whole)
+        if reset:
+            return reset_midway(state, request, text, "application/json")
         return Response(truncated(text) if malformed else text, media_type="application/json")
 
     async def _embed(request: Request, *, legacy: bool) -> Response:
@@ -182,6 +189,8 @@ def register(app: FastAPI, state: ServerState) -> None:
                 "prompt_eval_count": tokens,
             }
         text = json.dumps(payload)
+        if isinstance(outcome, Fault) and outcome.kind == "reset":
+            return reset_midway(state, request, text, "application/json")
         if isinstance(outcome, Fault):  # malformed
             text = truncated(text)
         return Response(text, media_type="application/json")

@@ -26,6 +26,7 @@ from minutes.testing._common import (
     fake_embedding,
     header_dict,
     read_json_object,
+    reset_midway,
     resolve_chat,
     resolve_embeddings,
     seconds_header,
@@ -232,22 +233,29 @@ def register(app: FastAPI, state: ServerState) -> None:
                 return error_response(
                     429, "Fake server: too many requests in flight", state.overload_retry_after
                 )
-            return await _answer(req)
+            return await _answer(req, request)
 
-    async def _answer(req: RecordedRequest) -> Response:
+    async def _answer(req: RecordedRequest, request: Request) -> Response:
         try:
             outcome = await resolve_chat(state, req)
         except ResponderError as exc:
             return error_response(500, str(exc))
         if isinstance(outcome, Fault) and outcome.kind == "status":
             return _fault_response(outcome)
-        malformed = isinstance(outcome, Fault)  # the only other kind left is "malformed"
+        reset = isinstance(outcome, Fault) and outcome.kind == "reset"
+        malformed = isinstance(outcome, Fault) and not reset  # the other kind left: malformed
         reply = outcome if isinstance(outcome, Reply) else Reply('{"fake": "malformed"}')
         completion = _Completion(state, req, reply)
         if req.stream:
             include_usage = bool((req.body.get("stream_options") or {}).get("include_usage"))
-            return _sse(completion.chunks(include_usage), malformed=malformed)
+            chunks = completion.chunks(include_usage)
+            if reset:
+                events = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks)
+                return reset_midway(state, request, events, "text/event-stream")
+            return _sse(chunks, malformed=malformed)
         text = json.dumps(completion.whole())
+        if reset:
+            return reset_midway(state, request, text, "application/json")
         return Response(truncated(text) if malformed else text, media_type="application/json")
 
     @app.post("/v1/embeddings")
@@ -291,6 +299,8 @@ def register(app: FastAPI, state: ServerState) -> None:
             "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
         }
         text = json.dumps(payload)
+        if isinstance(outcome, Fault) and outcome.kind == "reset":
+            return reset_midway(state, request, text, "application/json")
         if isinstance(outcome, Fault):  # malformed
             text = truncated(text)
         return Response(text, media_type="application/json")

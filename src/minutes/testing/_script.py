@@ -61,7 +61,7 @@ class Reply:
 
 _EXTRA_PHRASES = {529: "Overloaded"}
 
-FaultKind: TypeAlias = Literal["status", "stall", "malformed"]
+FaultKind: TypeAlias = Literal["status", "stall", "malformed", "reset"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +103,12 @@ class Fault:
     def malformed(cls) -> Fault:
         """200 with a truncated body (or stream) that is not valid JSON."""
         return cls("malformed")
+
+    @classmethod
+    def reset(cls) -> Fault:
+        """200 with the headers and part of the body, then the connection is reset (TCP RST):
+        a provider or proxy that dies mid-response. The client sees a broken read, not JSON."""
+        return cls("reset")
 
     @property
     def error_message(self) -> str:
@@ -248,7 +254,7 @@ class _ReplySpec(BaseModel):
 class _FaultSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    fault: Literal["rate_limit", "status", "stall", "malformed"]
+    fault: Literal["rate_limit", "status", "stall", "malformed", "reset"]
     code: int | None = None
     message: str | None = None
     retry_after: float | None = None
@@ -276,6 +282,8 @@ def _to_item(spec: str | _FaultSpec | _ReplySpec) -> str | Reply | Fault:
             return Fault.stall(spec.seconds)
         case "malformed":
             return Fault.malformed()
+        case "reset":
+            return Fault.reset()
 
 
 def parse_script(data: Mapping[str, Any]) -> dict[str | None, list[str | Reply | Fault]]:

@@ -13,6 +13,7 @@ from typing import Self
 
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from minutes.testing import _anthropic, _batches, _ollama, _openai
 from minutes.testing._common import ServerState
@@ -34,6 +35,33 @@ def build_app(state: ServerState) -> FastAPI:
     _ollama.register(app, state)
     _batches.register(app, state)
     return app
+
+
+def _tracking_protocol(state: ServerState) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, keeping each open connection's transport in ``state`` by the
+    client's address: Fault.reset() needs the socket, which ASGI does not hand to the app.
+    h11 always (not httptools when installed): one known protocol class to extend."""
+
+    class Tracking(H11Protocol):
+        _peer: tuple[str, int] | None = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            peer = transport.get_extra_info("peername")
+            if (
+                isinstance(peer, tuple)
+                and len(peer) >= 2
+                and isinstance(transport, asyncio.Transport)
+            ):
+                self._peer = (str(peer[0]), int(peer[1]))
+                state.connections[self._peer] = transport
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._peer is not None:
+                state.connections.pop(self._peer, None)
+            super().connection_lost(exc)
+
+    return Tracking
 
 
 class FakeLLMServer:
@@ -97,6 +125,7 @@ class FakeLLMServer:
             # Shutdown waits for in-flight requests; stalls end early on stop (see _serve), so
             # this only bounds a misbehaving responder.
             timeout_graceful_shutdown=2,
+            http=_tracking_protocol(self._state),
         )
         self._server = uvicorn.Server(config)
         self._error = None
@@ -257,6 +286,18 @@ class FakeLLMServer:
             raise ValueError("batch_completion_delay must be >= 0")
         self._state.batches.completion_delay_s = seconds
 
+    @property
+    def batch_create_delay(self) -> float:
+        """Seconds a create-batch request waits, the batch already created, before it is
+        answered (0: at once): a client that dies meanwhile never learns the batch's id."""
+        return self._state.batches.create_delay_s
+
+    @batch_create_delay.setter
+    def batch_create_delay(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("batch_create_delay must be >= 0")
+        self._state.batches.create_delay_s = seconds
+
     def fail_batch_requests(
         self,
         match: Callable[[RecordedRequest], bool],
@@ -272,6 +313,14 @@ class FakeLLMServer:
     def batch_ids(self) -> list[str]:
         """Every batch created since the last reset, both providers, in order."""
         return list(self._state.batches.jobs)
+
+    def batch_custom_ids(self) -> dict[str, list[str]]:
+        """Each batch created since the last reset (both providers, in order) with the
+        ``custom_id`` of each of its requests: what was submitted, answered or not."""
+        return {
+            batch_id: [custom_id for custom_id, _ in job.lines]
+            for batch_id, job in self._state.batches.jobs.items()
+        }
 
     # --- load ------------------------------------------------------------------------------
 
