@@ -134,3 +134,34 @@ base_url = "{srv.openai_base_url}"
         assert {p.model for p in notes.provenance} == {"gpt-4-turbo"}
         assert srv.calls() >= 6
         assert "engine: llm" in proc.stderr
+
+
+def test_models_and_offline_notes_agree_on_models_used_only_when_named() -> None:
+    # No provider key at all: the notes say no model is reachable, so `models` must not call
+    # local plainly "available" (the router never picks it by itself).
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["COLUMNS"] = "250"  # one table row per line
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "minutes", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+
+    rows = {r["name"]: r for r in json.loads(cli("models", "--json").stdout)}
+    assert rows["local"]["use"] == "only when named"
+    assert rows["gpt-4.1-nano"]["use"] == "auto" and rows["gpt-4.1-nano"]["available"] is False
+    table = cli("models").stdout
+    local_row = next(line for line in table.splitlines() if "smollm2" in line)
+    expected = "yes, used only when named" if rows["local"]["available"] else "no: "
+    assert expected in local_row, local_row
+    assert "router picks by itself" in table
+    proc = cli("summarize", "--example", "standup", "--json", "--no-store")
+    assert proc.returncode == 0, proc.stderr
+    notes = MeetingNotes.model_validate_json(proc.stdout)
+    assert notes.engine == "extractive"
+    reason = " ".join(notes.warnings)
+    assert "used without being named" in reason and "--model" in reason, reason

@@ -38,6 +38,7 @@ def models(as_json: JsonFlag = False) -> None:
                 **entry.model_dump(mode="json"),
                 "available": availability[name].available,
                 "reason": availability[name].reason,
+                "use": _use(entry),
             }
             for name, entry in registry.items()
         ]
@@ -53,7 +54,12 @@ def models(as_json: JsonFlag = False) -> None:
     table.add_column("available", overflow="fold")
     for name, e in registry.items():
         a = availability[name]
-        mark = "[green]yes[/green]" if a.available else f"[red]no[/red]: {a.reason}"
+        mark = f"[red]no[/red]: {a.reason}"
+        if a.available:
+            # "yes" alone would contradict a run's notes that say no model is reachable:
+            # these are not picked unless named.
+            named = "" if _use(e) == "auto" else ", used only when named"
+            mark = f"[green]yes[/green]{named}"
         kind = " (embedding)" if e.kind == "embedding" else ""
         table.add_row(
             name,
@@ -65,11 +71,18 @@ def models(as_json: JsonFlag = False) -> None:
             mark,
         )
     out.print(table)
-    if any(e.status != "current" for e in registry.values()):
+    if any(_use(e) != "auto" for e in registry.values()):
         out.print(
-            "legacy and retired models are used only when named (--model, the task map or "
-            "the fallback chain); the router picks among the current ones"
+            'legacy and retired models, and those marked "used only when named" (such as '
+            "local), run only when named (--model, the task map or the fallback chain); the "
+            "router picks by itself among the others"
         )
+
+
+def _use(e: ModelEntry) -> str:
+    """How a chat model gets used: "auto" (the router may pick it) or "only when named".
+    Embedding models are "auto": the embedding task uses its configured one."""
+    return "auto" if e.auto_route or e.kind != "chat" else "only when named"
 
 
 def _status(e: ModelEntry) -> str:

@@ -50,9 +50,12 @@ def _resolution_date(transcript: Transcript, options: PipelineOptions) -> tuple[
     ]
 
 
+# Says "used without being named": a model used only when named (local, legacy ones) may well be
+# available, and `minutes models` says so; it is then one --model away.
 NO_LLM_REASON = (
-    "no LLM provider is configured or reachable: notes are extractive "
-    "(run `minutes models` to see why)"
+    "no model that is used without being named is configured or reachable: notes are "
+    "extractive (models used only when named, such as local, run with --model NAME; "
+    "`minutes models` shows which are available)"
 )
 
 
