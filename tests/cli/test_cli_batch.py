@@ -107,3 +107,40 @@ def test_batch_submit_then_collect_in_another_process(tmp_path: Path) -> None:
         meetings = run("meetings", "--json", env=env)
         assert meetings.returncode == 0, meetings.stderr
         assert len(json.loads(meetings.stdout)) == 2
+
+
+def test_batch_still_writes_the_documents_of_meetings_skipped_as_stored(tmp_path: Path) -> None:
+    standup, sales = str(EXAMPLES / "standup.vtt"), str(EXAMPLES / "sales_call.txt")
+    with FakeLLMServer() as srv:
+        srv.default_reply = REPLY
+        srv.batch_completion_delay = 0.5
+        env = configured(tmp_path, srv)
+        first = run("summarize", standup, "--model", "gpt-4-turbo", "-o", "json", env=env)
+        assert first.returncode == 0, first.stderr
+        stored = MeetingNotes.model_validate_json(first.stdout)
+
+        # Without --wait: the stored meeting's document now, the other one's after collect.
+        out = tmp_path / "out"
+        proc = run(
+            "summarize", "--batch", standup, sales, "--model", "gpt-4-turbo", "-o", "json",
+            "--out", str(out), env=env,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert "skipped" in proc.stderr and "minutes batch collect" in proc.stderr
+        assert proc.stdout == ""
+        assert [p.name for p in out.iterdir()] == ["standup.json"]
+        written = MeetingNotes.model_validate_json((out / "standup.json").read_text())
+        assert written.model_dump() == stored.model_dump()
+        assert len(srv.batch_ids()) == 1  # only sales_call was submitted
+
+        # On stdout too, and with --wait every input's document, in input order. (Batches
+        # that end at once: `summarize --wait` polls every 30 s, with no option to change it.)
+        srv.batch_completion_delay = 0
+        done = run(
+            "summarize", "--batch", "--wait", standup, sales, "--model", "gpt-4-turbo", "-o",
+            "json", "--force", env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        lines = [MeetingNotes.model_validate_json(line) for line in done.stdout.splitlines()]
+        assert [n.title for n in lines] == [stored.title, lines[1].title] and len(lines) == 2
+        assert lines[1].title != stored.title and all(n.engine == "llm" for n in lines)

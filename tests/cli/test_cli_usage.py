@@ -98,8 +98,10 @@ def test_the_same_checks_guard_directory_runs_and_eval(cli: Cli, tmp_path: Path)
     assert code == 2 and "--format applies to one transcript" in one_line(stderr)
     code, _, stderr = cli("summarize", str(folder), "--dry-run")
     assert code == 2 and "--dry-run estimates one transcript" in one_line(stderr)
+    # --batch with --out is checked the same way (its documents go there: see test_cli_batch).
+    (tmp_path / "o").write_text("not a directory")
     code, _, stderr = cli("summarize", str(folder), "--batch", "--out", str(tmp_path / "o"))
-    assert code == 2 and "--out has nothing to write with --batch" in one_line(stderr)
+    assert code == 2 and "is a file, but several meetings need a folder" in one_line(stderr)
     code, _, stderr = cli("eval", "dev", "--model", "gpt-17", "--no-store")
     assert code == 2 and "--model 'gpt-17' is not in the model registry" in one_line(stderr)
     assert stored_meetings(cli) == []

@@ -5,15 +5,17 @@ priced at the registry's batch discount; per-request failures retried in the nex
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from minutes.config import ResilienceSettings, RouterSettings, Settings
+from minutes.llm.batch.api import BatchAPI, BatchItem, batch_api
 from minutes.llm.calls import Usage
 from minutes.llm.cost import price
-from minutes.llm.registry import load_registry
+from minutes.llm.registry import ModelEntry, load_registry
 from minutes.pipeline.options import PipelineOptions
 from minutes.runs.batch import BatchInput, advance_run, start_run
 from minutes.store import batches as repo
@@ -165,7 +167,7 @@ async def test_models_without_a_batch_api_run_live_and_stored_meetings_are_skipp
     assert view.status == "done" and view.jobs == []
     assert batch_requests(fake_server) == [] and fake_server.calls(api="openai") >= 6
     _, skipped = start_run(sqlite_store, inputs, PipelineOptions(model="deepseek-v2"))
-    assert skipped == inputs
+    assert [s.input for s in skipped] == inputs and all(s.stored for s in skipped)
     _, skipped = start_run(sqlite_store, inputs, PipelineOptions(), force=True)
     assert skipped == []
 
@@ -191,3 +193,80 @@ async def test_cancelled_batches_leave_their_requests_unbilled(
         ) in (None, 0)
     assert view.status == "done"
     assert view.requests.get("failed", 0) == 3  # the cancelled first stage, asked again
+
+
+class _Died(BaseException):
+    """The process ends here: like kill -9, nothing after it runs (no except, no record)."""
+
+
+def _dying(*, after_accept: bool) -> Callable[..., BatchAPI]:
+    """The real Batch API, but the process dies on its first submit: before the provider
+    heard of the batch, or right after it accepted it (before its id could be recorded)."""
+
+    class Dying:
+        def __init__(self, entry: ModelEntry, *, timeout: float) -> None:
+            self.real = batch_api(entry, timeout=timeout)
+
+        async def submit(self, items: Sequence[BatchItem], metadata: dict[str, str]) -> Any:
+            if after_accept:
+                await self.real.submit(items, metadata)
+            raise _Died
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+    return Dying
+
+
+async def _decoy(settings: Settings, model: str, size: int) -> None:
+    """Someone else's batch of the same size, sent just before: not to be taken for ours."""
+    entry = load_registry(None, settings.models)[model]
+    params = {
+        "model": entry.model_id,
+        "max_tokens": 5,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    items = [BatchItem(custom_id=f"other-{n}", params=params) for n in range(size)]
+    await batch_api(entry, timeout=5).submit(items, {"minutes_run": "other", "minutes_job": "x"})
+
+
+@pytest.mark.parametrize("model", ["gpt-4-turbo", "claude-3-sonnet"])
+@pytest.mark.parametrize("after_accept", [True, False], ids=["accepted", "never-sent"])
+async def test_a_batch_sent_before_the_process_died_is_found_again_not_sent_twice(
+    settings: Settings, fake_server: FakeLLMServer, db_url: str, model: str, after_accept: bool
+) -> None:
+    fake_server.default_reply = good_model
+    # Still running when the next process looks: Anthropic's lookup must wait for the end.
+    fake_server.batch_completion_delay = 0.3
+    await _decoy(settings, model, size=6)
+    first = open_store(db_url)
+    run_id, _ = start_run(first, two_meetings(), PipelineOptions(model=model))
+    with pytest.raises(_Died):
+        await advance_run(settings, first, run_id, api=_dying(after_accept=after_accept), **FAST)
+    with first.read() as session:
+        [job] = repo.load_run(session, run_id).jobs
+    first.close()
+    assert (job.status, job.provider_batch_id) == ("submitting", None)
+    assert len(fake_server.batch_ids()) == (2 if after_accept else 1)  # the decoy, ours
+
+    second = open_store(db_url)
+    view = await asyncio.wait_for(
+        advance_run(settings, second, run_id, wait=True, **FAST), timeout=60
+    )
+    assert view.status == "done" and [m.status for m in view.meetings] == ["done", "done"]
+    sent = fake_server.batch_custom_ids()
+    ours = [cid for ids in sent.values() for cid in ids if not cid.startswith("other-")]
+    assert len(ours) == len(set(ours))  # no request submitted twice
+    if after_accept:  # the accepted batch was adopted by the interrupted job
+        assert view.jobs[0].provider_batch_id == fake_server.batch_ids()[1]
+        assert view.jobs[0].status == "ended" and "failed" not in view.requests
+    else:  # the provider never had it: its requests failed unbilled and were sent again
+        assert view.jobs[0].status == "failed" and view.jobs[0].error == "submission interrupted"
+        assert view.requests["failed"] == 6
+    with second.read() as session:
+        answered = session.scalars(select(LLMCall).where(LLMCall.cache == "none")).all()
+        assert session.scalar(select(func.count()).select_from(NotesRow)) == 2
+    # One paid row per request the provider answered; the decoy's are not ours.
+    assert len([r for r in answered if r.outcome == "ok"]) == len(ours)
+    assert all(r.cost_micros == 0 for r in answered if r.outcome != "ok")
+    second.close()

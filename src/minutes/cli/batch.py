@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from minutes.notes import MeetingNotes
     from minutes.pipeline.options import PipelineOptions
     from minutes.runs.many import MeetingOutcome
+    from minutes.store.batches import RunView
     from minutes.store.db import Store
 
 commands = typer.Typer()
@@ -74,13 +75,16 @@ def summarize_several(
     db = open_store(settings.database_url)
     try:
         if batch:
-            _start_batch(settings, db, files, options, force=force, wait=wait)
-            return
-        outcomes = _run_live(settings, db, files, options, save=store, force=force, jobs=jobs)
-        documents = _documents(db, outcomes)
+            view, documents = _start_batch(settings, db, files, options, force=force, wait=wait)
+        else:
+            outcomes = _run_live(settings, db, files, options, save=store, force=force, jobs=jobs)
+            documents = _documents(db, outcomes)
     finally:
         db.close()
     _write_notes(documents, names, as_json=as_json, out_dir=out_dir, quotes=quotes)
+    if batch:
+        _report_batch(view)
+        return
     _print_table(outcomes)
     if any(notes is None for notes in documents):  # a meeting failed: the others are written
         raise typer.Exit(1)
@@ -231,16 +235,41 @@ def _start_batch(
     *,
     force: bool,
     wait: bool,
-) -> None:
+) -> tuple[RunView, list[MeetingNotes | None]]:
+    """Start the run and move it as far as it goes now; returns its state and each input's
+    document, in input order: the stored notes of a meeting skipped as stored and of one
+    done by now (all of them with ``wait``), None for one still pending or failed."""
     from minutes.runs.batch import advance_run, inputs_from_paths, start_run
+    from minutes.store.meetings import get_meeting
 
-    run_id, skipped = start_run(db, inputs_from_paths(files, options), options, force=force)
+    inputs = inputs_from_paths(files, options)
+    run_id, skipped = start_run(db, inputs, options, force=force)
     for s in skipped:
-        err.print(f"skipped {s.source_path}: stored already with this content (--force)")
+        why = "stored already with this content (--force)" if s.stored else "given twice"
+        err.print(f"skipped {s.input.source_path}: {why}")
     view = run_async(advance_run(settings, db, run_id, wait=wait, on_event=lambda m: err.print(m)))
+    # The run's meetings are the inputs not skipped, in input order (their positions).
+    standing_for = {id(s.input): s.meeting_id for s in skipped}
+    in_run = iter(view.meetings)
+    status = {m.meeting_id: m.status for m in view.meetings}
+    documents: list[MeetingNotes | None] = []
+    for item in inputs:
+        meeting_id = standing_for.get(id(item)) or next(in_run).meeting_id
+        notes = None
+        if status.get(meeting_id, "done") == "done":
+            try:
+                with db.read() as session:
+                    notes = get_meeting(session, meeting_id).notes
+            except NotFound as exc:  # forgotten while this run went on
+                err.print(f"{item.source_path}: stored notes unavailable: {exc}")
+        documents.append(notes)
+    return view, documents
+
+
+def _report_batch(view: RunView) -> None:
     _print_run(view)
     if view.status != "done":
-        err.print(f"follow up with: minutes batch collect {run_id[:12]}", highlight=False)
+        err.print(f"follow up with: minutes batch collect {view.id[:12]}", highlight=False)
     if any(m.status == "failed" for m in view.meetings):
         raise typer.Exit(1)
 

@@ -91,7 +91,8 @@ def summarize(
             "--out",
             help="write here instead of stdout: a file for one meeting; a directory for "
             f"several, {NAMING_HELP}. An existing file is replaced atomically; links, FIFOs "
-            "and devices are refused",
+            "and devices are refused. With --batch: the documents of meetings stored before "
+            "and of those done when the command returns (--wait: all of them)",
         ),
     ] = None,
     model: Annotated[
@@ -191,11 +192,6 @@ def summarize(
     if several:
         from minutes.cli.batch import summarize_several
 
-        if batch and out_file is not None:
-            raise ConfigError(
-                "--out has nothing to write with --batch: the notes are stored when the run "
-                "is collected (`minutes batch collect`); read them with `minutes show ID`"
-            )
         summarize_several(
             given,
             options,

@@ -19,7 +19,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from minutes.runs.batch import BatchInput, advance_run, cancel_run, inputs_from_paths, start_run
+    from minutes.runs.batch import (
+        BatchInput,
+        Skipped,
+        advance_run,
+        cancel_run,
+        inputs_from_paths,
+        start_run,
+    )
     from minutes.runs.direct import asummarize, summarize
     from minutes.runs.dry import RunEstimate, estimate_run
     from minutes.runs.job import JobResult, JobRetry, run_job, run_job_sync
@@ -32,6 +39,7 @@ _WHERE = {
     "cancel_run": "batch",
     "inputs_from_paths": "batch",
     "start_run": "batch",
+    "Skipped": "batch",
     "RunEstimate": "dry",
     "estimate_run": "dry",
     "JobResult": "job",
@@ -54,6 +62,7 @@ __all__ = [
     "JobRetry",
     "MeetingOutcome",
     "RunEstimate",
+    "Skipped",
     "StoredOutcome",
     "StoredRun",
     "advance_run",

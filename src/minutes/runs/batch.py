@@ -43,6 +43,16 @@ class BatchInput:
     source_path: Path | None = None
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """An input not run: ``meeting_id`` is the stored meeting with its content, or the
+    meeting of this run that has the same transcript (given twice)."""
+
+    input: BatchInput
+    meeting_id: str
+    stored: bool  # True: stored before the run; False: a repeat within the run
+
+
 def inputs_from_paths(paths: Sequence[Path], options: PipelineOptions) -> list[BatchInput]:
     """Each transcript file, loaded with the run's date and timezone."""
     return [
@@ -57,21 +67,23 @@ def start_run(
     options: PipelineOptions,
     *,
     force: bool = False,
-) -> tuple[str, list[BatchInput]]:
-    """Store a new run of ``inputs``; returns its id and the inputs skipped as stored."""
+) -> tuple[str, list[Skipped]]:
+    """Store a new run of ``inputs``; returns its id and the inputs skipped (stored already,
+    or repeated), each with the meeting that stands for it, so that its document can still
+    be written."""
     run_id = uuid.uuid4().hex
-    stored = [not force and already_stored(store, i.transcript) is not None for i in inputs]
-    skipped: list[BatchInput] = []
+    stored = [None if force else already_stored(store, i.transcript) for i in inputs]
+    skipped: list[Skipped] = []
     meetings = []
     seen: set[str] = set()
     with store.transaction() as session:
-        for item, skip in zip(inputs, stored, strict=True):
-            if skip:
-                skipped.append(item)
+        for item, stored_id in zip(inputs, stored, strict=True):
+            if stored_id is not None:
+                skipped.append(Skipped(item, stored_id, stored=True))
                 continue
             meeting_id = meeting_id_for(session, item.transcript)
             if meeting_id in seen:  # the same transcript twice in one run
-                skipped.append(item)
+                skipped.append(Skipped(item, meeting_id, stored=False))
                 continue
             seen.add(meeting_id)
             opts = options.model_copy(update={"meeting_id": meeting_id})

@@ -279,6 +279,17 @@ def add_job(
     )
 
 
+def job_custom_ids(session: Session, run_id: str, job_id: str) -> frozenset[str]:
+    """The custom ids of the requests recorded for ``job_id`` (what its batch was sent with)."""
+    return frozenset(
+        session.scalars(
+            select(BatchRequestRow.custom_id).where(
+                BatchRequestRow.run_id == run_id, BatchRequestRow.job_id == job_id
+            )
+        )
+    )
+
+
 def set_job(session: Session, job_id: str, **fields: Any) -> None:
     session.execute(update(BatchJob).where(BatchJob.id == job_id).values(**fields))
 

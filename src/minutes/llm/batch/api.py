@@ -7,10 +7,20 @@ same model id, messages, output ceiling, temperature and JSON mode as the live c
 send, so that a batch answer can stand in for a live one. Results come back by ``custom_id``.
 Which meeting, stage and chunk a request serves is the caller's bookkeeping
 (``minutes.llm.batch.queue`` and the store), not the provider's.
+
+``find`` looks a batch up again when a process died after the provider accepted it but before
+its id was recorded. OpenAI batches carry the metadata sent with them (the run and job ids), so
+the listing names ours. Anthropic's Message Batches carry no metadata and their listing shows
+no custom ids, only counts: a batch of the same size created since the job is a candidate, and
+it is ours only when its results hold exactly the job's custom ids (digests of the run and the
+request content, so no other batch can hold them all). Results exist only once a batch has
+ended, so while such a candidate is still running the answer is "undecided": the caller waits
+rather than sending the requests a second time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any, Literal, Protocol
@@ -73,11 +83,28 @@ class ItemResult(BaseModel):
         )
 
 
+class Lookup(BaseModel):
+    """What identifies a batch that may have been accepted without its id being recorded."""
+
+    metadata: dict[str, str]  # as sent with it
+    custom_ids: frozenset[str]
+    sent_after: dt.datetime  # UTC; listings are newest first and stop at older batches
+
+
+class Found(BaseModel):
+    batch_id: str | None = None  # None: the provider holds no such batch
+    input_file_id: str | None = None
+    # A batch that may be it has not ended, so its requests cannot be read yet (Anthropic):
+    # ask again later.
+    undecided: bool = False
+
+
 class BatchAPI(Protocol):
     async def submit(self, items: Sequence[BatchItem], metadata: dict[str, str]) -> Submitted: ...
     async def status(self, batch_id: str) -> BatchStatus: ...
     async def results(self, batch_id: str) -> list[ItemResult]: ...
     async def cancel(self, batch_id: str) -> None: ...
+    async def find(self, lookup: Lookup) -> Found: ...
 
 
 class Submitted(BaseModel):
@@ -275,6 +302,20 @@ class OpenAIBatches:
             except Exception as exc:
                 raise classify_error(exc, self.entry) from exc
 
+    async def find(self, lookup: Lookup) -> Found:
+        after = lookup.sent_after.replace(tzinfo=dt.UTC).timestamp()
+        async with self._client() as client:
+            try:
+                async for batch in client.batches.list(limit=100):
+                    if batch.created_at < after:
+                        break  # newest first: the rest are older still
+                    sent = batch.metadata or {}
+                    if all(sent.get(k) == v for k, v in lookup.metadata.items()):
+                        return Found(batch_id=batch.id, input_file_id=batch.input_file_id)
+            except Exception as exc:
+                raise classify_error(exc, self.entry) from exc
+        return Found()
+
 
 class AnthropicBatches:
     """Anthropic's Message Batches API: create, retrieve, results (JSON Lines), cancel."""
@@ -376,6 +417,29 @@ class AnthropicBatches:
                 await client.messages.batches.cancel(batch_id)
             except Exception as exc:
                 raise classify_error(exc, self.entry) from exc
+
+    async def find(self, lookup: Lookup) -> Found:
+        after = lookup.sent_after.replace(tzinfo=dt.UTC)
+        undecided = False
+        async with self._client() as client:
+            try:
+                async for batch in client.messages.batches.list(limit=100):
+                    if batch.created_at < after:
+                        break  # newest first: the rest are older still
+                    c = batch.request_counts
+                    size = c.processing + c.succeeded + c.errored + c.canceled + c.expired
+                    if size != len(lookup.custom_ids):
+                        continue
+                    if batch.processing_status != "ended":
+                        undecided = True  # same size, still running: cannot tell yet
+                        continue
+                    stream = await client.messages.batches.results(batch.id)
+                    ids = {item.custom_id async for item in stream}
+                    if ids == lookup.custom_ids:
+                        return Found(batch_id=batch.id)
+            except Exception as exc:
+                raise classify_error(exc, self.entry) from exc
+        return Found(undecided=undecided)
 
 
 def batch_api(entry: ModelEntry, *, timeout: float) -> BatchAPI:

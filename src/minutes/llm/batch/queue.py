@@ -13,6 +13,12 @@ identical requests of that meeting came before. A pipeline that is run again fro
 (``minutes batch collect`` in a new process) therefore asks for the same ids in the same
 order, and each is answered from the store when its result is in, waits on its batch when it
 was submitted, and only a request never seen before is queued: nothing is sent or paid twice.
+
+A job is recorded (``submitting``) before it is sent and gets its provider batch id once the
+provider accepted it. A process that died in between leaves a job without an id; the next
+``collect`` asks the provider for the batch sent with that job's metadata (see
+``BatchAPI.find``) and adopts it, and only when the provider holds none do its requests fail
+unbilled and get asked again.
 """
 
 from __future__ import annotations
@@ -29,10 +35,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from minutes.errors import MinutesError
+from minutes.errors import MinutesError, ProviderUnavailable, RateLimited
 from minutes.llm.batch.api import (
     BatchAPI,
     BatchItem,
+    Found,
+    Lookup,
     batch_api,
     has_batch_api,
     rebuild_error,
@@ -46,6 +54,10 @@ from minutes.store.db import Store
 from minutes.units import from_micros, to_micros
 
 log = logging.getLogger(__name__)
+
+# How long before the job's own record a batch sent for it may be stamped by the provider:
+# clocks differ; the listing is read back this far.
+_CLOCK_SKEW = dt.timedelta(minutes=10)
 
 ApiFactory = Callable[..., BatchAPI]
 
@@ -165,6 +177,13 @@ class BatchQueue:
     async def load(self) -> None:
         """Read what the store knows of this run's requests (a resumed run starts here)."""
         self._known = await asyncio.to_thread(self._read_states)
+        # Rounds go on from the last one submitted, so that a resumed run's next batch is not
+        # shown as round 1 again.
+        self.round = await asyncio.to_thread(self._last_round)
+
+    def _last_round(self) -> int:
+        with self.store.read() as session:
+            return max((j.round for j in repo.load_run(session, self.run_id).jobs), default=0)
 
     def _read_states(self) -> dict[str, repo.RequestState]:
         with self.store.read() as session:
@@ -234,7 +253,7 @@ class BatchQueue:
         try:
             sent = await api.submit(
                 [BatchItem(custom_id=r.custom_id, params=r.params) for r in new],
-                {"minutes_run": self.run_id, "minutes_job": job_id},
+                _metadata(self.run_id, job_id),
             )
         except MinutesError as exc:
             # Nothing was accepted: the requests fail (unbilled) and the calls may retry.
@@ -269,15 +288,61 @@ class BatchQueue:
         ended = 0
         for job in jobs:
             if job.provider_batch_id is None:
-                # Recorded but never confirmed sent (the process died while submitting): its
-                # requests fail unbilled, and the pipeline asks again.
-                await asyncio.to_thread(self._end_job, job.id, "failed", "submission interrupted")
-                await self._wake(job.id)
-                ended += 1
-                continue
+                # Recorded but never confirmed sent (the process died while submitting): the
+                # provider may hold it all the same.
+                found = await self._find(job)
+                if found.undecided:
+                    continue  # a batch that may be it is still running: look again later
+                if found.batch_id is None:
+                    # Never accepted: its requests fail unbilled, and the pipeline asks again.
+                    await asyncio.to_thread(
+                        self._end_job, job.id, "failed", "submission interrupted"
+                    )
+                    await self._wake(job.id)
+                    ended += 1
+                    continue
+                await asyncio.to_thread(self._adopt, job.id, found)
+                log.info("found batch %s of interrupted job %s", found.batch_id, job.id)
+                job = job.model_copy(
+                    update={"provider_batch_id": found.batch_id, "status": "in_progress"}
+                )
             if await self._collect_job(job):
                 ended += 1
         return ended
+
+    async def _find(self, job: repo.JobView) -> Found:
+        """The provider's batch for a job whose id was never recorded, if it holds one."""
+
+        def custom_ids() -> frozenset[str]:
+            with self.store.read() as session:
+                return repo.job_custom_ids(session, self.run_id, job.id)
+
+        lookup = Lookup(
+            metadata=_metadata(self.run_id, job.id),
+            custom_ids=await asyncio.to_thread(custom_ids),
+            sent_after=job.created_at - _CLOCK_SKEW,
+        )
+        try:
+            return await self._api(self.registry[job.model], timeout=self.timeout).find(lookup)
+        except (ProviderUnavailable, RateLimited) as exc:
+            # Not now: failing the job could send its requests a second time.
+            log.warning("cannot look up the batch of job %s yet: %s", job.id, exc)
+            return Found(undecided=True)
+        except MinutesError as exc:
+            # The listing is refused for good (a key without the right, a proxy without
+            # the route): as before the lookup existed, the requests are asked again.
+            log.warning("cannot look up the batch of job %s (%s); resending", job.id, exc)
+            return Found()
+
+    def _adopt(self, job_id: str, found: Found) -> None:
+        with self.store.transaction() as session:
+            repo.set_job(
+                session,
+                job_id,
+                status="in_progress",
+                provider_batch_id=found.batch_id,
+                input_file_id=found.input_file_id,
+            )
 
     def _open_jobs(self) -> list[repo.JobView]:
         with self.store.read() as session:
@@ -363,6 +428,11 @@ class Batched:
         if not has_batch_api(call.entry):
             return await self._live(call)
         return await self._queue.request(call)
+
+
+def _metadata(run_id: str, job_id: str) -> dict[str, str]:
+    """Sent with each batch (where the provider keeps metadata) and looked up by ``find``."""
+    return {"minutes_run": run_id, "minutes_job": job_id}
 
 
 def _now() -> dt.datetime:
