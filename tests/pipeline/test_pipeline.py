@@ -234,7 +234,7 @@ async def test_a_failing_chunk_is_covered_by_the_extractive_engine_for_that_chun
 async def test_no_provider_configured_means_extractive_not_degraded(transcript) -> None:
     notes = await run_pipeline(transcript)
     assert notes.engine == "extractive" and not notes.degraded
-    assert any("no LLM provider" in w for w in notes.warnings)
+    assert any("no model that is used without being named" in w for w in notes.warnings)
     assert notes.action_items
 
 
