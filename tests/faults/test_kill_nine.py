@@ -133,6 +133,20 @@ def _assert_one_meeting(db: Path, stdout: str) -> None:
     assert stored == len(notes.action_items)
 
 
+def _rerun(
+    srv: FakeLLMServer, env: dict[str, str], db: Path, transcript: Path
+) -> list[RecordedRequest]:
+    """Run the killed meeting again to the end: one whole meeting; the requests it sent."""
+    before = len(srv.requests)
+    again = subprocess.run(
+        _summarize(transcript, "-o", "json"), env=env, capture_output=True, text=True,
+        timeout=180,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    _assert_one_meeting(db, again.stdout)
+    return srv.requests[before:]
+
+
 @pytest.mark.parametrize(
     "trigger",
     [
@@ -164,14 +178,7 @@ def test_a_stored_run_killed_at_a_stage_then_run_again_pays_nothing_twice(
         assert answered and _count(db, PAID) == len(answered)
 
         srv.default_reply = good_model
-        before = len(srv.requests)
-        again = subprocess.run(
-            _summarize(transcript, "-o", "json"), env=env, capture_output=True, text=True,
-            timeout=180,
-        )  # fmt: skip
-        assert again.returncode == 0, again.stderr
-        _assert_one_meeting(db, again.stdout)
-        rerun = srv.requests[before:]
+        rerun = _rerun(srv, env, db, transcript)
         # Nothing answered before the kill is asked again: the exact cache answers it.
         assert not {_request_key(r) for r in answered} & {_request_key(r) for r in rerun}
         assert _count(db, "SELECT count(*) FROM llm_calls WHERE cache = 'exact'") >= len(answered)
@@ -217,14 +224,7 @@ def test_a_stored_run_killed_during_the_save_leaves_no_half_meeting(tmp_path: Pa
         _assert_no_meeting(db)
         assert _count(db, PAID) == len(answered)
 
-        before = len(srv.requests)
-        again = subprocess.run(
-            _summarize(transcript, "-o", "json"), env=env, capture_output=True, text=True,
-            timeout=180,
-        )  # fmt: skip
-        assert again.returncode == 0, again.stderr
-        _assert_one_meeting(db, again.stdout)
-        rerun = srv.requests[before:]
+        rerun = _rerun(srv, env, db, transcript)
         assert not {_request_key(r) for r in answered} & {_request_key(r) for r in rerun}
         assert [stage_of(r) for r in rerun] == ["tldr"]
         assert _count(db, PAID) == len(answered) + 1

@@ -102,11 +102,6 @@ class UsearchSearch:
         # transaction commits, and a graph updated here could hold a row that was rolled back.
         return None
 
-    def forget(self) -> None:
-        """Drop the graphs held in memory (the files stay: they catch up when read)."""
-        with self._lock:
-            self._graphs.clear()
-
     def _rerank(
         self,
         conn: Connection,

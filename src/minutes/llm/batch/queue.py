@@ -262,17 +262,7 @@ class BatchQueue:
             await self._wake(job_id)
             return job_id
 
-        def submitted() -> None:
-            with self.store.transaction() as session:
-                repo.set_job(
-                    session,
-                    job_id,
-                    status="in_progress",
-                    provider_batch_id=sent.batch_id,
-                    input_file_id=sent.input_file_id,
-                )
-
-        await asyncio.to_thread(submitted)
+        await asyncio.to_thread(self._mark_sent, job_id, sent.batch_id, sent.input_file_id)
         log.info("submitted %d request(s) for %s as %s", len(new), model, sent.batch_id)
         return job_id
 
@@ -301,7 +291,9 @@ class BatchQueue:
                     await self._wake(job.id)
                     ended += 1
                     continue
-                await asyncio.to_thread(self._adopt, job.id, found)
+                await asyncio.to_thread(
+                    self._mark_sent, job.id, found.batch_id, found.input_file_id
+                )
                 log.info("found batch %s of interrupted job %s", found.batch_id, job.id)
                 job = job.model_copy(
                     update={"provider_batch_id": found.batch_id, "status": "in_progress"}
@@ -334,14 +326,15 @@ class BatchQueue:
             log.warning("cannot look up the batch of job %s (%s); resending", job.id, exc)
             return Found()
 
-    def _adopt(self, job_id: str, found: Found) -> None:
+    def _mark_sent(self, job_id: str, batch_id: str | None, input_file_id: str | None) -> None:
+        """The provider holds the job's batch: submitted now, or found again after a crash."""
         with self.store.transaction() as session:
             repo.set_job(
                 session,
                 job_id,
                 status="in_progress",
-                provider_batch_id=found.batch_id,
-                input_file_id=found.input_file_id,
+                provider_batch_id=batch_id,
+                input_file_id=input_file_id,
             )
 
     def _open_jobs(self) -> list[repo.JobView]:
