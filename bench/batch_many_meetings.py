@@ -3,18 +3,25 @@ critical path, calls and tokens per meeting, and 429s with the scheduler's limit
 
 Every call takes ``--latency`` seconds (default 0.2); the server refuses (429, Retry-After
 0.2 s) requests beyond ``--server-limit`` in flight, as a provider's concurrency limit does;
-the limits-on run gives the model that same concurrency. Prints a Markdown table.
+the limits-on run gives the model that same concurrency. Meetings run ``--jobs`` at a time
+(the CLI's default, 8). Prints a Markdown table with, for the limits-on run, what the limits
+allow (the calls answered times their latency, spread over the model's concurrency; never
+less than one meeting's critical path) and the process's resident memory at each quarter of
+the run, so that growth with the number of meetings shows.
 
     python bench/batch_many_meetings.py [--meetings 20] [--latency 0.2] [--server-limit 8]
+                                        [--jobs 8] [--limits-on-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -67,8 +74,52 @@ def responder() -> Any:
     return answer
 
 
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+class MemorySampler:
+    """The process's resident set every ``every`` seconds, in a thread, while it runs."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        self.every = every
+        self.samples: list[tuple[float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        while not self._stop.is_set():
+            self.samples.append((time.monotonic() - started, rss_mb()))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append((self.samples[-1][0] if self.samples else 0.0, rss_mb()))
+
+    def quarters(self) -> list[float]:
+        """The largest resident set seen up to 25, 50, 75 and 100 % of the run."""
+        end = self.samples[-1][0] or 1.0
+        return [
+            max(rss for t, rss in self.samples if t <= end * q or t == 0.0)
+            for q in (0.25, 0.5, 0.75, 1.0)
+        ]
+
+
 async def one_run(
-    srv: FakeLLMServer, paths: list[Path], *, limits: bool, server_limit: int, db: str
+    srv: FakeLLMServer,
+    paths: list[Path],
+    *,
+    limits: bool,
+    server_limit: int,
+    db: str,
+    jobs: int,
 ) -> dict[str, Any]:
     srv.reset()
     srv.default_reply = responder()
@@ -85,16 +136,17 @@ async def one_run(
     store = open_store(db)
     gateway = Gateway(settings, load_registry(None, models), store=store)
     started = time.monotonic()
-    outcomes = await summarize_many(
-        paths,
-        PipelineOptions(model="gpt-4-turbo"),
-        settings,
-        store,
-        save=False,
-        force=True,
-        max_meetings=len(paths),
-        gateway=gateway,
-    )
+    with MemorySampler() as memory:
+        outcomes = await summarize_many(
+            paths,
+            PipelineOptions(model="gpt-4-turbo"),
+            settings,
+            store,
+            save=False,
+            force=True,
+            max_meetings=jobs,
+            gateway=gateway,
+        )
     wall = time.monotonic() - started
     gateway.close()
     store.close()
@@ -115,6 +167,7 @@ async def one_run(
         "tokens_per_meeting": tokens / max(1, len(ok)),
         "degraded": degraded,
         "meetings": len(ok),
+        "memory": memory.quarters(),
     }
 
 
@@ -127,6 +180,10 @@ def main() -> None:
     parser.add_argument("--meetings", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--server-limit", type=int, default=8)
+    parser.add_argument("--jobs", type=int, default=8, help="meetings at a time (CLI default)")
+    parser.add_argument(
+        "--limits-on-only", action="store_true", help="skip the run without the limits"
+    )
     args = parser.parse_args()
     LATENCY = args.latency
     os.environ.setdefault("OPENAI_API_KEY", "sk-bench")
@@ -134,26 +191,33 @@ def main() -> None:
         folder = Path(tmp)
         paths = meetings(args.meetings, folder)
         db = f"sqlite:///{folder / 'bench.db'}"
-        on = asyncio.run(one_run(srv, paths, limits=True, server_limit=args.server_limit, db=db))
-        off = asyncio.run(one_run(srv, paths, limits=False, server_limit=args.server_limit, db=db))
+        run = functools.partial(
+            one_run, srv, paths, server_limit=args.server_limit, db=db, jobs=args.jobs
+        )
+        runs = [("on", asyncio.run(run(limits=True)))]
+        if not args.limits_on_only:
+            runs.append(("off", asyncio.run(run(limits=False))))
     # One meeting's critical path: map, then reduce, then narrative, then TL;DR (the
     # extraction calls run beside the map; priority beside the narrative).
     critical = 4 * args.latency
     print(
         f"{args.meetings} meetings, {args.latency * 1000:.0f} ms a call, server refuses "
-        f"more than {args.server_limit} in flight\n"
+        f"more than {args.server_limit} in flight, {args.jobs} meetings at a time\n"
     )
     print(
-        "| limits | wall s | sum of call times s | critical path s | calls/meeting | "
-        "tokens/meeting | 429s | degraded meetings |"
+        "| limits | wall s | sum of call times s | limits allow s | wall / allowed | "
+        "calls/meeting | tokens/meeting | 429s | degraded meetings | RSS MB at 25/50/75/100 % |"
     )
-    print("|---|---|---|---|---|---|---|---|")
-    for name, r in (("on", on), ("off", off)):
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, r in runs:
         sum_calls = (r["requests"] - r["overloaded"]) * args.latency  # 429s answer at once
+        allowed = max(critical, sum_calls / args.server_limit)
+        ratio = f"{r['wall'] / allowed:.2f}" if name == "on" else ""
+        memory = " / ".join(f"{m:.0f}" for m in r["memory"])
         print(
-            f"| {name} | {r['wall']:.1f} | {sum_calls:.1f} | {critical:.1f} | "
+            f"| {name} | {r['wall']:.1f} | {sum_calls:.1f} | {allowed:.1f} | {ratio} | "
             f"{r['calls_per_meeting']:.1f} | {r['tokens_per_meeting']:.0f} | "
-            f"{r['overloaded']} | {r['degraded']} |"
+            f"{r['overloaded']} | {r['degraded']} | {memory} |"
         )
 
 

@@ -1,12 +1,12 @@
 """Lookup latency and recall of the semantic cache at 10k / 100k / 1M entries, per backend.
 
     python bench/semantic_cache.py [--sizes 10000 100000 1000000] [--queries 200] [--dim 384]
-                                   [--backends usearch sqlite-vec numpy pgvector]
+                                   [--backends hnswlib sqlite-vec numpy pgvector]
 
 Backends measured, each through ``CacheStore.nearest`` (the search plus fetching the entry,
 as the gateway does it):
 
-- ``usearch``: the default on SQLite with the ``embeddings`` extra: an HNSW graph beside the
+- ``hnswlib``: the default on SQLite with the ``embeddings`` extra: an HNSW graph beside the
   database, candidates reranked exactly; "build" is the first lookup (the graph made from the
   rows and written beside them), "reopen" the first lookup of a new store reading that file;
 - ``sqlite-vec``: SQLite through sqlean.py with the extension, exact search in SQL;
@@ -145,8 +145,8 @@ def bench_sqlite(
     load(store, matrix, pgvector=False)
     loaded = time.perf_counter() - started
     print(f"(SQLite: {n:,} rows written in {loaded:.1f} s)", flush=True)
-    if "usearch" in backends:
-        if store.vectors.name == "usearch":
+    if "hnswlib" in backends:
+        if store.vectors.name == "hnswlib":
             cache = CacheStore(store)
             started = time.perf_counter()
             cache.nearest(SCOPE, queries[0], min_created=T0)
@@ -157,9 +157,9 @@ def bench_sqlite(
             CacheStore(reopened).nearest(SCOPE, queries[0], min_created=T0)
             reread = time.perf_counter() - started
             reopened.close()
-            report("usearch (sqlite)", n, measured, f"(build {built:.1f} s, reopen {reread:.2f} s)")
+            report("hnswlib (sqlite)", n, measured, f"(build {built:.1f} s, reopen {reread:.2f} s)")
         else:
-            print("usearch               not available (pip install 'minutes[embeddings]')")
+            print("hnswlib               not available (pip install 'minutes[embeddings]')")
     if "sqlite-vec" in backends:
         if n > 100_000:
             print(f"sqlite-vec          {n:>9,}   not measured: a full scan in SQL per lookup")
@@ -243,7 +243,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument(
-        "--backends", nargs="+", default=["usearch", "sqlite-vec", "numpy", "pgvector"]
+        "--backends", nargs="+", default=["hnswlib", "sqlite-vec", "numpy", "pgvector"]
     )
     args = parser.parse_args()
 

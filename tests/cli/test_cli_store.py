@@ -103,8 +103,8 @@ def test_two_meetings_then_costs_metrics_and_a_cached_rerun(cli_env: FakeLLMServ
 
     stats = cli_json("cache", "stats")
     assert stats["entries"] > 0 and stats["hits"]["exact"] == total["exact_hits"]
-    # the test install has the embeddings extra: usearch on SQLite
-    assert stats["vector_search"] in ("usearch", "pgvector", "numpy")
+    # the test install has the embeddings extra: hnswlib on SQLite
+    assert stats["vector_search"] in ("hnswlib", "pgvector", "numpy")
 
     shown = cli("show", standup["id"][:8])
     assert "# Platform team stand-up" in shown.stdout

@@ -1,4 +1,4 @@
-"""The usearch graph of the cache on SQLite: persisted beside the database, caught up with
+"""The hnswlib graph of the cache on SQLite: persisted beside the database, caught up with
 rows written by another process, rebuilt when its file is unusable, never answering a row
 that is gone, and as exact as brute force on the hits it gives."""
 
@@ -41,7 +41,7 @@ def fill(cache: CacheStore, matrix: np.ndarray, *, start: int = 0, scope: str = 
 
 def opened(path: Path) -> Store:
     store = open_store(f"sqlite:///{path}")
-    assert store.vectors.name == "usearch"
+    assert store.vectors.name == "hnswlib"
     return store
 
 
@@ -54,7 +54,7 @@ def test_the_graph_is_saved_beside_the_database_and_read_back(
     first = opened(tmp_path / "c.db")
     fill(CacheStore(first), matrix)
     assert CacheStore(first).nearest("s", matrix[7], min_created=T0).text == "reply 7"  # type: ignore[union-attr]
-    files = list((tmp_path / "c.db.vectors").glob("*.usearch"))
+    files = list((tmp_path / "c.db.vectors").glob("*.hnsw"))
     assert len(files) == 1
     first.close()
 
@@ -64,7 +64,7 @@ def test_the_graph_is_saved_beside_the_database_and_read_back(
     hit = CacheStore(second).nearest("s", matrix[99], min_created=T0)
     assert hit is not None and hit.text == "reply 99" and hit.similarity == pytest.approx(1.0)
     graph = next(iter(second.vectors._graphs.values()))  # type: ignore[attr-defined]
-    assert len(graph.index) == 125 and graph.max_id == 125
+    assert graph.live == 125 and graph.max_id == 125
     second.close()
 
 
@@ -94,7 +94,7 @@ def test_deleted_and_expired_rows_are_never_answered(tmp_path: Path) -> None:
     assert cache.clear() == 40
     assert cache.nearest("s", matrix[3], min_created=T0) is None
     graph = next(iter(store.vectors._graphs.values()))  # type: ignore[attr-defined]
-    assert len(graph.index) < 41  # what came up as a candidate left the graph
+    assert graph.live < 41  # what came up as a candidate left the graph
     fill(cache, matrix[:2], start=100)
     assert cache.nearest("s", matrix[1], min_created=T0).text == "reply 101"  # type: ignore[union-attr]
     assert cache.nearest("s", matrix[1], min_created=T0 + dt.timedelta(seconds=1)) is None
@@ -111,7 +111,7 @@ def test_an_unreadable_file_is_rebuilt_from_the_rows(
     fill(CacheStore(store), matrix)
     assert CacheStore(store).nearest("s", matrix[0], min_created=T0) is not None
     store.close()
-    (file,) = (tmp_path / "c.db.vectors").glob("*.usearch")
+    (file,) = (tmp_path / "c.db.vectors").glob("*.hnsw")
     file.write_bytes(b"not an index")
     again = opened(tmp_path / "c.db")
     assert CacheStore(again).nearest("s", matrix[29], min_created=T0).text == "reply 29"  # type: ignore[union-attr]
@@ -138,10 +138,45 @@ def test_hits_agree_with_exact_search(tmp_path: Path) -> None:
 
 def test_an_in_memory_database_keeps_its_graph_in_memory() -> None:
     store = open_store("sqlite://")
-    assert store.vectors.name == "usearch"
+    assert store.vectors.name == "hnswlib"
     assert store.vectors.folder is None  # type: ignore[attr-defined]
     cache = CacheStore(store)
     v = unit(np.random.default_rng(5), 1)
     fill(cache, v)
     assert cache.nearest("s", v[0], min_created=T0).text == "reply 0"  # type: ignore[union-attr]
     store.close()
+
+
+def test_a_graph_grows_past_its_first_capacity_and_keeps_answering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ann_index, "INITIAL_CAPACITY", 16)
+    rng = np.random.default_rng(6)
+    matrix = unit(rng, 100)
+    store = opened(tmp_path / "c.db")
+    cache = CacheStore(store)
+    for start in range(0, 100, 30):  # several catch-ups, each past the capacity
+        fill(cache, matrix[start : start + 30], start=start)
+        last = min(start + 29, 99)
+        assert cache.nearest("s", matrix[last], min_created=T0).text == f"reply {last}"  # type: ignore[union-attr]
+    store.close()
+
+
+def test_a_reloaded_graph_with_deleted_labels_still_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # labels deleted in an earlier process are in the file but not counted as deleted by the
+    # next one: asking for more neighbours than are live must not fail the lookup
+    monkeypatch.setattr(ann_index, "SAVE_AFTER", 1)
+    rng = np.random.default_rng(7)
+    matrix = unit(rng, 12)
+    store = opened(tmp_path / "c.db")
+    cache = CacheStore(store)
+    fill(cache, matrix)
+    for i in range(10):  # replaced under their keys: the old rows go, the graph marks them
+        cache.put(NewEntry(f"s{i}", "s", "m", f"new {i}", embedding=matrix[i], created_at=T0))
+        assert cache.nearest("s", matrix[i], min_created=T0).text == f"new {i}"  # type: ignore[union-attr]
+    store.close()
+    again = opened(tmp_path / "c.db")
+    assert CacheStore(again).nearest("s", matrix[11], min_created=T0).text == "reply 11"  # type: ignore[union-attr]
+    again.close()

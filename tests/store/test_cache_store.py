@@ -1,4 +1,4 @@
-"""Cache rows and nearest-neighbour search on every backend: usearch, sqlite-vec, numpy (SQLite
+"""Cache rows and nearest-neighbour search on every backend: hnswlib, sqlite-vec, numpy (SQLite
 without an extension-capable driver, and PostgreSQL without pgvector), pgvector HNSW."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ T0 = dt.datetime(2026, 11, 20, 12, 0)
 DIM = 32
 
 
-@pytest.fixture(params=["usearch", "sqlite-vec", "numpy-sqlite", "numpy-postgres", "pgvector"])
+@pytest.fixture(params=["hnswlib", "sqlite-vec", "numpy-sqlite", "numpy-postgres", "pgvector"])
 def backend_store(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Store]:
@@ -33,8 +33,8 @@ def backend_store(
         empty_database(url)
         opened = open_store(url)
     else:
-        if kind != "usearch":
-            monkeypatch.setattr("minutes.store.db.usearch_available", lambda: False)
+        if kind != "hnswlib":
+            monkeypatch.setattr("minutes.store.db.hnsw_available", lambda: False)
         if kind == "numpy-sqlite":
             monkeypatch.setattr("minutes.store.db._extension_capable_sqlite", lambda: None)
         opened = open_store(f"sqlite:///{tmp_path / 'c.db'}")
@@ -68,7 +68,7 @@ def entry(
 
 
 def test_backend_is_the_expected_one(backend_store: Store, request: pytest.FixtureRequest) -> None:
-    expected = {"usearch": "usearch", "sqlite-vec": "sqlite-vec", "pgvector": "pgvector"}.get(
+    expected = {"hnswlib": "hnswlib", "sqlite-vec": "sqlite-vec", "pgvector": "pgvector"}.get(
         request.node.callspec.params["backend_store"], "numpy"
     )
     assert CacheStore(backend_store).backend == expected

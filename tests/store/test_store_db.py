@@ -49,9 +49,9 @@ def test_postgresql_urls_use_psycopg() -> None:
     assert resolve_url("postgres://u@h/db").drivername == "postgresql+psycopg"
 
 
-def test_sqlite_uses_usearch_when_installed(tmp_path: Path) -> None:
+def test_sqlite_uses_hnswlib_when_installed(tmp_path: Path) -> None:
     store = open_store(f"sqlite:///{tmp_path / 'u.db'}")
-    assert store.vectors.name == "usearch"
+    assert store.vectors.name == "hnswlib"
     assert store.vectors.folder == tmp_path / "u.db.vectors"  # type: ignore[attr-defined]
     store.close()
 
@@ -59,7 +59,7 @@ def test_sqlite_uses_usearch_when_installed(tmp_path: Path) -> None:
 def test_sqlite_uses_sqlite_vec_when_the_driver_can_load_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("minutes.store.db.usearch_available", lambda: False)
+    monkeypatch.setattr("minutes.store.db.hnsw_available", lambda: False)
     store = open_store(f"sqlite:///{tmp_path / 'v.db'}")
     assert store.vectors.name == "sqlite-vec"
     with store.connect() as conn:
@@ -71,7 +71,7 @@ def test_sqlite_without_an_extension_capable_driver_falls_back_to_numpy(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("minutes.store.db._extension_capable_sqlite", lambda: None)
-    monkeypatch.setattr("minutes.store.db.usearch_available", lambda: False)
+    monkeypatch.setattr("minutes.store.db.hnsw_available", lambda: False)
     store = open_store(f"sqlite:///{tmp_path / 'plain.db'}")
     assert store.vectors.name == "numpy"
     store.close()

@@ -3,7 +3,7 @@
 SQLite (the default: ``<user data dir>/minutes/minutes.db``) or PostgreSQL
 (``MINUTES_DATABASE_URL=postgresql://user@host/db``). On SQLite the driver is ``sqlean.py``
 when installed, because it can load the sqlite-vec extension; the stdlib ``sqlite3`` works
-too. Vector search on SQLite: usearch's HNSW graph beside the file when usearch is installed
+too. Vector search on SQLite: hnswlib's HNSW graph beside the file when hnswlib is installed
 (the ``embeddings`` extra), else sqlite-vec, else numpy. Whatever goes wrong opening the
 store is one ``StoreError``.
 """
@@ -25,7 +25,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.orm import Session, sessionmaker
 
 from minutes.errors import StoreError
-from minutes.store.ann_index import UsearchSearch, index_folder, usearch_available
+from minutes.store.ann_index import HnswSearch, hnsw_available, index_folder
 from minutes.store.vectors import (
     NumpySearch,
     PgVectorSearch,
@@ -254,10 +254,10 @@ def _postgres_engine(url: URL) -> Engine:
 
 def _vector_search(engine: Engine, sqlite_vec_loaded: bool) -> VectorSearch:
     if engine.dialect.name == "sqlite":
-        if usearch_available():
+        if hnsw_available():
             database = engine.url.database or ""
             in_memory = not database or database == ":memory:" or database.startswith("file:")
-            return UsearchSearch(None if in_memory else index_folder(database))
+            return HnswSearch(None if in_memory else index_folder(database))
         return SqliteVecSearch() if sqlite_vec_loaded else NumpySearch()
     with engine.begin() as conn:
         version = pgvector_version(conn)

@@ -1,6 +1,6 @@
 """Nearest-neighbour search over the cache's embeddings, one backend per capability:
 
-- ``usearch``: SQLite with the ``usearch`` package (the ``embeddings`` extra): an HNSW graph
+- ``hnswlib``: SQLite with the ``hnswlib`` package (the ``embeddings`` extra): an HNSW graph
   per scope beside the database file, candidates reranked exactly (``store/ann_index.py``);
 - ``sqlite-vec``: SQLite through an extension-capable driver; exact search in SQL
   (``vec_distance_cosine`` over the scope's rows);
@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
-VectorBackend = Literal["usearch", "sqlite-vec", "pgvector", "numpy"]
+VectorBackend = Literal["hnswlib", "sqlite-vec", "pgvector", "numpy"]
 
 
 def normalise(vector: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -213,7 +213,7 @@ def _load(conn: Connection, scope: str, *, after: int) -> _ScopeVectors:
         rows=len(rows),
         max_id=int(rows[-1].id) if rows else after,
         ids=np.array([r.id for r in rows], dtype=np.int64),
-        created=np.array([_naive(r.created_at) for r in rows], dtype="datetime64[us]"),
+        created=np.array([row_time(r.created_at) for r in rows], dtype="datetime64[us]"),
         matrix=(
             np.vstack([from_blob(r.embedding) for r in rows])
             if rows
@@ -280,7 +280,8 @@ def drop_pgvector(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE llm_cache DROP COLUMN IF EXISTS embedding_vec"))
 
 
-def _naive(value: dt.datetime | str) -> dt.datetime:
-    if isinstance(value, str):  # raw SQL on SQLite returns the stored text
+def row_time(value: dt.datetime | str) -> dt.datetime:
+    """A created_at read by raw SQL as naive UTC (SQLite returns the stored text)."""
+    if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return value.replace(tzinfo=None) if value.tzinfo else value

@@ -326,6 +326,35 @@ print("ok")
 
 
 @pytest.mark.llamacpp
+def test_the_model_loads_in_a_process_that_searched_the_semantic_cache(
+    smollm2_gguf: str, tmp_path: Path
+) -> None:
+    # A CLI run may search the cache's vector index on SQLite before it loads the local
+    # model. usearch, the index library used before, linked its own C++ runtime, and every
+    # llama.cpp load after its import failed (std::bad_cast in the vocabulary). A fresh
+    # interpreter, so that no earlier test decides the import order.
+    code = f"""
+import datetime as dt
+import numpy as np
+from minutes.store.cache_store import CacheStore, NewEntry
+from minutes.store.db import open_store
+from minutes.llm.providers.local import ChatLocalGGUF
+store = open_store("sqlite:///{tmp_path / "c.db"}")
+v = np.ones(8, dtype=np.float32) / np.sqrt(8)
+at = dt.datetime(2026, 12, 1)
+CacheStore(store).put(NewEntry("k", "s", "m", "cached", embedding=v, created_at=at))
+assert CacheStore(store).nearest("s", v, min_created=at).text == "cached"
+print(store.vectors.name)
+print(ChatLocalGGUF(model_path={smollm2_gguf!r}, max_tokens=4, seed=0).invoke("Hi").content != "")
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["hnswlib", "True"]
+
+
+@pytest.mark.llamacpp
 def test_from_entry_caps_the_context_and_names_the_model() -> None:
     from minutes.llm.registry import load_registry
 
