@@ -5,9 +5,10 @@ Every call takes ``--latency`` seconds (default 0.2); the server refuses (429, R
 0.2 s) requests beyond ``--server-limit`` in flight, as a provider's concurrency limit does;
 the limits-on run gives the model that same concurrency. Meetings run ``--jobs`` at a time
 (the CLI's default, 8). Prints a Markdown table with, for the limits-on run, what the limits
-allow (the calls answered times their latency, spread over the model's concurrency; never
-less than one meeting's critical path) and the process's resident memory at each quarter of
-the run, so that growth with the number of meetings shows.
+allow: the slowest of the calls answered times their latency spread over the model's
+concurrency, its requests per minute, its tokens per minute as the scheduler charges them
+(prompt plus reply ceiling), and one meeting's critical path; and the process's resident
+memory at each quarter of the run, so that growth with the number of meetings shows.
 
     python bench/batch_many_meetings.py [--meetings 20] [--latency 0.2] [--server-limit 8]
                                         [--jobs 8] [--limits-on-only]
@@ -33,6 +34,7 @@ from minutes.pipeline.options import PipelineOptions
 from minutes.runs.many import summarize_many
 from minutes.store.db import open_store
 from minutes.testing import FakeLLMServer, RecordedRequest
+from minutes.tokens import count_tokens
 
 HERE = Path(__file__).resolve().parent
 sys_path = str(HERE.parent / "tests" / "pipeline")
@@ -152,6 +154,14 @@ async def one_run(
     store.close()
     ok = [o for o in outcomes if o.notes is not None]
     answered = [r for r in srv.requests if r.api == "openai"]
+    # What the scheduler charges a call against tokens per minute: its counted prompt plus
+    # the reply ceiling it asked for (``max_tokens``).
+    charged = sum(
+        count_tokens(r.prompt_text)
+        + int(r.body.get("max_tokens") or r.body.get("max_completion_tokens") or 0)
+        for r in answered
+    )
+    entry = gateway.registry["gpt-4-turbo"]
     calls = sum(p.calls for o in ok for p in o.notes.provenance)  # type: ignore[union-attr]
     tokens = sum(
         p.input_tokens + p.output_tokens
@@ -168,6 +178,9 @@ async def one_run(
         "degraded": degraded,
         "meetings": len(ok),
         "memory": memory.quarters(),
+        "charged_tokens": charged,
+        "rpm": entry.requests_per_minute,
+        "tpm": entry.tokens_per_minute,
     }
 
 
@@ -211,7 +224,15 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, r in runs:
         sum_calls = (r["requests"] - r["overloaded"]) * args.latency  # 429s answer at once
-        allowed = max(critical, sum_calls / args.server_limit)
+        # The slowest of the limits: the model's concurrency, its requests and its tokens per
+        # minute (as the scheduler charges them), and one meeting's critical path.
+        answered = r["requests"] - r["overloaded"]
+        allowed = max(
+            critical,
+            sum_calls / args.server_limit,
+            answered * 60 / r["rpm"] if r["rpm"] else 0.0,
+            r["charged_tokens"] * 60 / r["tpm"] if r["tpm"] else 0.0,
+        )
         ratio = f"{r['wall'] / allowed:.2f}" if name == "on" else ""
         memory = " / ".join(f"{m:.0f}" for m in r["memory"])
         print(
