@@ -66,12 +66,13 @@ class CacheStore:
         return self.store.vectors.name
 
     def get_exact(self, key: str, *, min_created: dt.datetime | None = None) -> CachedReply | None:
-        query = select(CacheEntry).where(CacheEntry.exact_key == key)
+        # Core, not an ORM session: this read is on every LLM call's path.
+        query = select(*_REPLY_COLUMNS).where(CacheEntry.exact_key == key)
         if min_created is not None:
             query = query.where(CacheEntry.created_at >= min_created)
-        with self.store.read() as session:
-            entry = session.scalars(query).first()
-            return _reply(entry) if entry else None
+        with self.store.connect() as conn:
+            entry = conn.execute(query).first()
+        return _reply(entry) if entry else None
 
     def nearest(
         self, scope: str, vector: np.ndarray, *, min_created: dt.datetime
