@@ -324,6 +324,11 @@ def main() -> int:
             "ANTHROPIC_API_KEY": "sk-ant-bench",
             "DEEPSEEK_API_KEY": "sk-ds-bench",
             "OLLAMA_HOST": f"127.0.0.1:{fake.port}",
+            # every model of the registry, not only those named above: the router picks
+            # today's models (gpt-4.1-mini, ...), which would otherwise call the real APIs
+            "OPENAI_BASE_URL": fake.openai_base_url,
+            "ANTHROPIC_BASE_URL": fake.anthropic_base_url,
+            "DEEPSEEK_BASE_URL": fake.openai_base_url,
             "PYTHONUNBUFFERED": "1",
         }
         store = open_store(db_url)  # migrates the fresh database
