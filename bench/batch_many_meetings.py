@@ -87,13 +87,13 @@ class MemorySampler:
     def __init__(self, every: float = 0.25) -> None:
         self.every = every
         self.samples: list[tuple[float, float]] = []
+        self._started = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        started = time.monotonic()
         while not self._stop.is_set():
-            self.samples.append((time.monotonic() - started, rss_mb()))
+            self.samples.append((time.monotonic() - self._started, rss_mb()))
             self._stop.wait(self.every)
 
     def __enter__(self) -> MemorySampler:
@@ -103,15 +103,12 @@ class MemorySampler:
     def __exit__(self, *_: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.samples.append((self.samples[-1][0] if self.samples else 0.0, rss_mb()))
+        self.samples.append((time.monotonic() - self._started, rss_mb()))
 
     def quarters(self) -> list[float]:
         """The largest resident set seen up to 25, 50, 75 and 100 % of the run."""
         end = self.samples[-1][0] or 1.0
-        return [
-            max(rss for t, rss in self.samples if t <= end * q or t == 0.0)
-            for q in (0.25, 0.5, 0.75, 1.0)
-        ]
+        return [max(rss for t, rss in self.samples if t <= end * q) for q in (0.25, 0.5, 0.75, 1.0)]
 
 
 async def one_run(

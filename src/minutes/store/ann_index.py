@@ -11,10 +11,11 @@ Why this shape:
   and is young enough (read from SQLite), so a deleted or expired entry is never answered.
   The graph holds the vectors as stored (float32), so its inner products are the exact
   similarities and no vector is read back.
-- Keeping in step costs two indexed queries per lookup: SQLite commits writers one at a
-  time and gives a new row the highest id plus one, so the rows after the graph's highest key
-  are the new ones, unless the newest rows were deleted (their ids are given out again):
-  then the scope's highest id is below the graph's and the graph is rebuilt. Other deleted
+- Keeping in step costs one indexed query per lookup when nothing is new (a second reads
+  the new rows): SQLite commits writers one at a time and gives a new row the highest id
+  plus one, so the rows after the graph's highest key are the new ones, unless the newest
+  rows were deleted (their ids are given out again): then the scope's highest id is below
+  the graph's and the graph is rebuilt. Other deleted
   rows (``cache clear --older-than``, an entry replaced under its exact key) are found when
   they come up as candidates and marked deleted in the graph then.
 - The file is a cache of a cache: missing, unreadable or of another dimension, it is rebuilt
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 CONNECTIVITY = 16  # hnswlib's M
 EXPANSION_ADD = 200  # ef_construction
 EXPANSION_SEARCH = 256  # ef at query time (at least the number of candidates asked)
-CANDIDATES = 16  # reranked exactly; widened once when none of them is live
+CANDIDATES = 16  # checked against the rows; widened once when none of them is live
 WIDE_CANDIDATES = 256
 SAVE_AFTER = 1_000  # rows added since the file was written
 INITIAL_CAPACITY = 1_024
@@ -153,16 +154,19 @@ class HnswSearch:
         return graph
 
     def _catch_up(self, conn: Connection, scope: str, dim: int, graph: _Graph) -> int:
-        top = conn.exec_driver_sql(
-            # ORDER BY ... LIMIT 1 walks the (scope, id) index from its end; max(id) with the
-            # dimension filter would read every row of the scope
-            "SELECT id FROM llm_cache WHERE scope = ? AND embedding_dim = ? "
-            "ORDER BY id DESC LIMIT 1",
-            (scope, dim),
-        ).scalar()
-        if int(top or 0) == graph.max_id:
+        top = int(
+            conn.exec_driver_sql(
+                # ORDER BY ... LIMIT 1 walks the (scope, id) index from its end; max(id) with
+                # the dimension filter would read every row of the scope
+                "SELECT id FROM llm_cache WHERE scope = ? AND embedding_dim = ? "
+                "ORDER BY id DESC LIMIT 1",
+                (scope, dim),
+            ).scalar()
+            or 0
+        )
+        if top == graph.max_id:
             return 0  # the usual case: nothing new since the last lookup
-        if int(top or 0) < graph.max_id:
+        if top < graph.max_id:
             # The newest rows were deleted: SQLite hands their ids out again, so rows after
             # the graph's highest key are no longer all the new ones. Start over.
             graph.index = _new_index(dim)

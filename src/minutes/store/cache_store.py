@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Row, delete, func, insert, select
 
 from minutes.store.db import Store
 from minutes.store.models import CacheEntry
@@ -176,8 +176,8 @@ _REPLY_COLUMNS = (
 )
 
 
-def _reply(entry: Any) -> CachedReply:
-    """A reply from an ORM ``CacheEntry`` or a Core row of ``_REPLY_COLUMNS``."""
+def _reply(entry: Row[int, str, str, int, int, int, dt.datetime]) -> CachedReply:
+    """A reply from a row of ``_REPLY_COLUMNS``."""
     return CachedReply(
         id=entry.id,
         text=entry.response,

@@ -1,7 +1,8 @@
 """Nearest-neighbour search over the cache's embeddings, one backend per capability:
 
 - ``hnswlib``: SQLite with the ``hnswlib`` package (the ``embeddings`` extra): an HNSW graph
-  per scope beside the database file, candidates reranked exactly (``store/ann_index.py``);
+  per scope beside the database file, its candidates checked against the rows
+  (``store/ann_index.py``);
 - ``sqlite-vec``: SQLite through an extension-capable driver; exact search in SQL
   (``vec_distance_cosine`` over the scope's rows);
 - ``pgvector``: PostgreSQL with the extension; an HNSW index per embedding dimension;
