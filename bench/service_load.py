@@ -6,8 +6,9 @@ Per run: throughput (meetings a second, from the first job queued to the last fi
 and p95 time to notes (queued -> finished, the store's timestamps), every job done exactly
 once (status, attempts, one notes row each), ledger rows against the requests the fake server
 saw, read latency p99 of ``GET /v1/meetings`` and ``GET /v1/jobs/{id}`` while the load runs,
-and each worker's memory (main process + pool children; PSS and RSS) before and after.
-Prints a Markdown table and the two-to-one throughput ratio.
+each worker's memory (main process + pool children; PSS and RSS) before and after, and the
+CPU seconds each part (workers, serve, PostgreSQL, Redis, this process with the fake server)
+spent per meeting. Prints Markdown tables and the two-to-one throughput ratio.
 
 The store is a fresh database on the PostgreSQL at 127.0.0.1:5432 (dropped after), or
 ``--database-url``; the broker a private ``redis-server`` on a free port. The exact cache is
@@ -127,18 +128,53 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(10)
 
 
-def memory_mb(pid: int) -> tuple[float, float]:
-    """RSS and PSS (shared pages split among their sharers) of a process and its children,
-    in MiB: the pool children share the pages of the main process, which RSS counts each
-    time."""
+def _stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (the state is [0])."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def family(pid: int) -> set[int]:
+    """A process and its children (a worker's pool processes)."""
     pids = {pid}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             with contextlib.suppress(OSError, IndexError, ValueError):
-                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                if int(_stat(entry.name)[1]) == pid:
                     pids.add(int(entry.name))
-    rss = pss = 0
+    return pids
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pids: set[int]) -> float:
+    """User + system CPU seconds these processes (alive now) and their reaped children used."""
+    total = 0
     for p in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = _stat(p)
+            # utime, stime, and cutime, cstime: children it reaped (a backend that exited)
+            total += sum(int(f) for f in fields[11:15])
+    return total / TICK
+
+
+def named(name: str) -> set[int]:
+    """Every process whose command is ``name`` (PostgreSQL's backends, Redis)."""
+    out = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == name:
+                    out.add(int(entry.name))
+    return out
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """RSS and PSS (shared pages split among their sharers) of a process and its children,
+    in MiB: the pool children share the pages of the main process, which RSS counts each
+    time."""
+    rss = pss = 0
+    for p in family(pid):
         with contextlib.suppress(OSError):
             for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Rss:"):
@@ -183,6 +219,7 @@ class Run:
     reads_ms: dict[str, list[float]] = field(default_factory=dict)
     rss_start: list[tuple[float, float]] = field(default_factory=list)
     rss_end: list[tuple[float, float]] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds during the load, by part
 
 
 async def load(
@@ -238,7 +275,13 @@ async def load(
 
 
 def measure(
-    run: Run, env: dict[str, str], base: str, key: str, folder: Path, concurrency: int
+    run: Run,
+    env: dict[str, str],
+    base: str,
+    key: str,
+    folder: Path,
+    concurrency: int,
+    serve_pid: int,
 ) -> None:
     workers = []
     for i in range(run.workers):
@@ -248,9 +291,18 @@ def measure(
         for process, log in workers:
             wait_ready(log, process)
         run.rss_start = [memory_mb(p.pid) for p, _ in workers]
+        parts = {
+            "workers": lambda: cpu_s({q for p, _ in workers for q in family(p.pid)}),
+            "serve": lambda: cpu_s(family(serve_pid)),
+            "postgres": lambda: cpu_s(named("postgres")),
+            "redis": lambda: cpu_s(named("redis-server")),
+            "bench + fake server": lambda: sum(os.times()[:2]),
+        }
+        before = {name: read() for name, read in parts.items()}
         started = time.monotonic()
         ids, _ = asyncio.run(load(base, key, run.meetings, f"w{run.workers}", run.reads_ms))
         run.wall_s = time.monotonic() - started
+        run.cpu = {name: read() - before[name] for name, read in parts.items()}
         run.rss_end = [memory_mb(p.pid) for p, _ in workers]
     finally:
         for process, _ in workers:
@@ -347,7 +399,7 @@ def main() -> int:
             fake.default_reply = scripted
             run = Run(workers=n_workers, meetings=args.meetings)
             print(f"{n_workers} worker(s): posting {args.meetings} meetings…", file=sys.stderr)
-            measure(run, env, base, key, folder, args.concurrency)
+            measure(run, env, base, key, folder, args.concurrency, serve.pid)
             run.requests = len(fake.requests)
             runs.append(run)
 
@@ -378,6 +430,13 @@ def main() -> int:
             f"{pct(meetings_ms, 0.99):.0f} (n={len(meetings_ms)}) | "
             f"{pct(jobs_ms, 0.99):.0f} (n={len(jobs_ms)}) | {rss} |"
         )
+    print("\nCPU seconds per meeting during the load (the machine has", os.cpu_count(), "cores):")
+    print("| workers | " + " | ".join(runs[0].cpu) + " | all | all / wall s |")
+    print("|" + "---|" * (len(runs[0].cpu) + 3))
+    for r in runs:
+        total = sum(r.cpu.values())
+        cells = " | ".join(f"{v / r.meetings:.3f}" for v in r.cpu.values())
+        print(f"| {r.workers} | {cells} | {total / r.meetings:.3f} | {total / r.wall_s:.2f} |")
     ratio = runs[0].throughput / runs[1].throughput if runs[1].throughput else float("nan")
     print(f"\nthroughput, two workers / one: {ratio:.2f}x")
     ok = all(

@@ -29,6 +29,8 @@ from minutes.units import to_micros
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from minutes.store.db import Store
+
 log = logging.getLogger(__name__)
 
 
@@ -66,7 +68,11 @@ async def run_job(
     stale_after_s: float = 60.0,
     heartbeat_s: float = 10.0,
     on_stage: Callable[[str], None] | None = None,
+    store: Store | None = None,
 ) -> JobResult:
+    """Run job ``job_id`` as ``worker``. ``store``: an open store to use and leave open (a
+    worker's, kept across its jobs: opening one costs an engine, connections and a schema
+    check); without it the job opens its own and closes it."""
     from minutes.runs.hooks import job_scope
     from minutes.runs.stored import run_stored
     from minutes.store.budgets import budget_for
@@ -82,10 +88,12 @@ async def run_job(
 
     loop = asyncio.get_running_loop()
     started = loop.time()
-    try:
-        store = await asyncio.to_thread(open_store, settings.database_url)
-    except StoreError as exc:
-        raise JobRetry(str(exc)) from exc
+    owned = store is None
+    if store is None:
+        try:
+            store = await asyncio.to_thread(open_store, settings.database_url)
+        except StoreError as exc:
+            raise JobRetry(str(exc)) from exc
     try:
         try:
             with store.transaction() as session:
@@ -150,6 +158,7 @@ async def run_job(
                     tenant_settings,
                     on_progress=report,
                     save_check=save_check,
+                    store=store,
                 )
             cost = to_micros(outcome.notes.cost_usd)
         except StoreError as exc:
@@ -184,9 +193,10 @@ async def run_job(
         result.duration_s = loop.time() - started
         return result
     finally:
-        await asyncio.to_thread(store.close)
+        if owned:
+            await asyncio.to_thread(store.close)
 
 
-def _beat(store: object, job_id: str, worker: str, heartbeat: Callable[..., None]) -> None:
-    with store.transaction() as session:  # type: ignore[attr-defined]
+def _beat(store: Store, job_id: str, worker: str, heartbeat: Callable[..., None]) -> None:
+    with store.transaction() as session:
         heartbeat(session, job_id, worker)

@@ -12,8 +12,9 @@ extractive engine answers without loading LangChain, SQLAlchemy or an embedding 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -68,7 +69,10 @@ class StoredRun:
         *,
         store_meeting: bool = True,
         use_cache: bool = True,
+        store: Store | None = None,
     ) -> None:
+        """``store``: an open store to use and leave open; without it the run opens the
+        configured one and closes it at the end."""
         from minutes.store.db import open_store
         from minutes.store.ledger import LedgerRecorder
         from minutes.store.meetings import meeting_id_for
@@ -80,14 +84,16 @@ class StoredRun:
         self.transcript = transcript
         self.store_meeting = store_meeting
         self.warnings: list[str] = []
-        self.store: Store | None = None
+        self.store: Store | None = store
+        self._owns_store = store is None
         try:
-            self.store = open_store(settings.database_url)
+            if self.store is None:
+                self.store = open_store(settings.database_url)
             if store_meeting:
                 self.store.check_writable()  # before the work, not after it
         except StoreError as exc:
             if store_meeting:
-                if self.store is not None:
+                if self.store is not None and self._owns_store:
                     self.store.close()
                 raise
             # --no-store needs no database: the run goes on without ledger or caches.
@@ -148,7 +154,7 @@ class StoredRun:
         close = getattr(self.ledger, "close", None)
         if callable(close):
             close()
-        if self.store is not None:
+        if self.store is not None and self._owns_store:
             self.store.close()
 
     def __enter__(self) -> Self:
@@ -186,17 +192,22 @@ async def run_stored(
     source_path: Path | str | None = None,
     on_progress: Callable[[str], None] | None = None,
     save_check: SaveCheck | None = None,
+    store: Store | None = None,
 ) -> StoredOutcome:
     """One meeting through the pipeline with the store: ledger, caches, and the meeting saved
     in one transaction at the end (unless ``store_meeting`` is off). ``save_check(session)``
     runs first in that transaction: a job checks there that it still owns its run (a
-    meeting deleted while its notes were being made must not come back)."""
+    meeting deleted while its notes were being made must not come back). ``store``: an open
+    store to use and leave open (a worker's); by default the configured one, opened and
+    closed here."""
     availability = await _llm_availability(options, settings)
     if availability is not None and not any(a.available for a in availability.values()):
         return await _run_extractive(
-            transcript, options, settings, store_meeting, source_path, save_check
+            transcript, options, settings, store_meeting, source_path, save_check, store
         )
-    run = StoredRun(settings, transcript, store_meeting=store_meeting, use_cache=use_cache)
+    run = StoredRun(
+        settings, transcript, store_meeting=store_meeting, use_cache=use_cache, store=store
+    )
     try:
         options = options.model_copy(update={"meeting_id": run.meeting_id})
         notes = await run_pipeline(
@@ -243,16 +254,18 @@ async def _run_extractive(
     store_meeting: bool,
     source_path: Path | str | None,
     save_check: SaveCheck | None = None,
+    store: Store | None = None,
 ) -> StoredOutcome:
     if store_meeting:
-        await asyncio.to_thread(_check_writable, settings)  # before the work, not after it
+        # before the work, not after it
+        await asyncio.to_thread(_check_writable, settings, store)
     reason = None if options.engine == "extractive" else NO_LLM_REASON
     notes = extractive_notes(transcript, options, reason=reason)
     meeting_id = None
     if store_meeting:
         try:
             meeting_id = await asyncio.to_thread(
-                _save, settings, transcript, notes, source_path, save_check
+                _save, settings, transcript, notes, source_path, save_check, store
             )
         except StoreError as exc:
             raise NotesNotSaved(f"the notes could not be saved: {exc}", notes=notes) from exc
@@ -265,27 +278,33 @@ def _save(
     notes: MeetingNotes,
     source_path: Path | str | None,
     save_check: SaveCheck | None = None,
+    store: Store | None = None,
 ) -> str:
-    from minutes.store.db import open_store
     from minutes.store.meetings import save_meeting
 
-    store = open_store(settings.database_url)
-    try:
-        with store.transaction() as session:
-            if save_check is not None:
-                save_check(session)
-            return save_meeting(
-                session, transcript, notes, source_path=source_path, tenant=settings.tenant
-            )
-    finally:
-        store.close()
+    with _opened(settings, store) as opened, opened.transaction() as session:
+        if save_check is not None:
+            save_check(session)
+        return save_meeting(
+            session, transcript, notes, source_path=source_path, tenant=settings.tenant
+        )
 
 
-def _check_writable(settings: Settings) -> None:
+def _check_writable(settings: Settings, store: Store | None = None) -> None:
+    with _opened(settings, store) as opened:
+        opened.check_writable()
+
+
+@contextlib.contextmanager
+def _opened(settings: Settings, store: Store | None) -> Iterator[Store]:
+    """``store`` as it is, or the configured store opened for the block."""
+    if store is not None:
+        yield store
+        return
     from minutes.store.db import open_store
 
-    store = open_store(settings.database_url)
+    opened = open_store(settings.database_url)
     try:
-        store.check_writable()
+        yield opened
     finally:
-        store.close()
+        opened.close()

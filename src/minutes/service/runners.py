@@ -105,6 +105,7 @@ class InProcessRunner:
                     # either queued here now, or left by its predecessor, which is gone.
                     stale_after_s=0,
                     heartbeat_s=service.heartbeat_s,
+                    store=self.store,
                 )
             except JobRetry as exc:
                 log.warning("job %s: %s; retrying in %.0f s", job_id, exc, delay)

@@ -40,7 +40,7 @@ import os
 import socket
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Celery, Task  # type: ignore[import-untyped]
 
@@ -48,6 +48,9 @@ from minutes.config import Settings
 from minutes.runs.job import JobResult, JobRetry, run_job
 from minutes.service import events
 from minutes.service.runners import describe_worker
+
+if TYPE_CHECKING:
+    from minutes.store.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -135,35 +138,56 @@ def make_celery(settings: Settings) -> Celery:
 
 
 async def _run(job_id: str, settings: Settings) -> JobResult:
+    from minutes.errors import StoreError
+
     service = settings.service
+    try:
+        store = await asyncio.to_thread(_process_store, settings.database_url)
+    except StoreError as exc:
+        raise JobRetry(str(exc)) from exc
     result = await run_job(
         job_id,
         settings,
         worker=describe_worker(),
         stale_after_s=service.job_stale_after_s,
         heartbeat_s=service.heartbeat_s,
+        store=store,
     )
     await events.job_finished(settings, result)
     return result
 
 
+#: The store of this pool process, by database URL, opened at its first job and kept: a
+#: store per job cost an engine, new PostgreSQL connections (a backend each) and a schema
+#: check, about a third of a worker's CPU under load. Keyed by process id too, since a pool
+#: process must not use connections it inherited through a fork.
+_stores: dict[tuple[int, str | None], Store] = {}
+_stores_lock = threading.Lock()
+
+
+def _process_store(url: str | None) -> Store:
+    from minutes.store.db import open_store
+
+    key = (os.getpid(), url)
+    with _stores_lock:
+        if key not in _stores:
+            _stores[key] = open_store(url)
+        return _stores[key]
+
+
 def _still_active(job_id: str, settings: Settings) -> bool:
     """Whether the job is queued or running (False too when the store cannot say)."""
     from minutes.errors import StoreError
-    from minutes.store.db import open_store
     from minutes.store.jobs import ACTIVE
     from minutes.store.models import Job
 
     try:
-        store = open_store(settings.database_url)
-    except StoreError as exc:
-        raise JobRetry(str(exc)) from exc
-    try:
+        store = _process_store(settings.database_url)
         with store.read() as session:
             job = session.get(Job, job_id)
             return job is not None and job.status in ACTIVE
-    finally:
-        store.close()
+    except StoreError as exc:
+        raise JobRetry(str(exc)) from exc
 
 
 class CeleryRunner:

@@ -46,6 +46,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from minutes.config import Settings
 from minutes.errors import MinutesError
+from minutes.llm.providers.tls import tls_context
 from minutes.runs.job import JobResult
 
 if TYPE_CHECKING:
@@ -284,7 +285,9 @@ class Dispatcher:
             sleep=self.sleep,
             reraise=True,
         )
-        with httpx.Client(timeout=service.webhook_timeout_s, follow_redirects=False) as client:
+        with httpx.Client(
+            timeout=service.webhook_timeout_s, follow_redirects=False, verify=tls_context()
+        ) as client:
             try:
                 for attempt in retrying:
                     with attempt:

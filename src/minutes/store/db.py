@@ -10,6 +10,7 @@ store is one ``StoreError``.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 from collections.abc import Iterator
@@ -286,6 +287,7 @@ def alembic_config() -> Config:
     return cfg
 
 
+@functools.cache  # the package's migrations do not change while it runs
 def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 

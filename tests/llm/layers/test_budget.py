@@ -173,6 +173,7 @@ async def test_a_cache_hit_is_served_even_over_budget(
     warm = make_gateway(store=sqlite_store)
     fake_server.script(GPT4, Reply(content="cached answer"))
     await warm.complete(request())
+    warm.flush()  # its cache entry is written in the background
     budget_env(daily="0", mode="fail")
     gw = make_gateway(store=sqlite_store, now=lambda: NOW)
     result = await gw.complete(request())

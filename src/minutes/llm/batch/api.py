@@ -38,6 +38,7 @@ from minutes.llm.calls import ModelCall, Usage
 from minutes.llm.providers.chat import CACHE_CONTROL
 from minutes.llm.providers.endpoints import base_url, key_or_placeholder
 from minutes.llm.providers.errors import classify_error
+from minutes.llm.providers.tls import tls_context
 from minutes.llm.registry import ModelEntry
 
 BatchState = Literal["in_progress", "ended", "failed", "cancelled", "expired"]
@@ -193,6 +194,7 @@ class OpenAIBatches:
             base_url=base_url(self.entry),
             timeout=self.timeout,
             max_retries=2,
+            http_client=openai.DefaultAsyncHttpxClient(verify=tls_context()),
         )
 
     async def submit(self, items: Sequence[BatchItem], metadata: dict[str, str]) -> Submitted:
@@ -332,6 +334,7 @@ class AnthropicBatches:
             base_url=base_url(self.entry),
             timeout=self.timeout,
             max_retries=2,
+            http_client=anthropic.DefaultAsyncHttpxClient(verify=tls_context()),
         )
 
     async def submit(self, items: Sequence[BatchItem], metadata: dict[str, str]) -> Submitted:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from minutes.llm.providers.endpoints import OLLAMA_DEFAULT_HOST, api_key, base_url
+from minutes.llm.providers.tls import tls_context
 from minutes.llm.registry import ModelEntry
 
 
@@ -60,7 +61,7 @@ async def _probe_http(url: str, probe_timeout: float) -> Availability:
     import httpx
 
     try:
-        async with httpx.AsyncClient(timeout=probe_timeout) as client:
+        async with httpx.AsyncClient(timeout=probe_timeout, verify=tls_context()) as client:
             resp = await client.get(url)
     except httpx.HTTPError as exc:
         return Availability(False, f"{url} unreachable: {type(exc).__name__}")
@@ -76,7 +77,7 @@ async def _probe_ollama(entry: ModelEntry, probe_timeout: float) -> Availability
     import httpx
 
     try:
-        async with httpx.AsyncClient(timeout=probe_timeout) as client:
+        async with httpx.AsyncClient(timeout=probe_timeout, verify=tls_context()) as client:
             resp = await client.get(f"{host}/api/tags")
             resp.raise_for_status()
             tags = resp.json()

@@ -9,6 +9,7 @@ is the retry layer's job, so that attempts are counted and priced once.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ from minutes.llm.calls import ChatMessage, ModelCall, ModelReply, Usage
 from minutes.llm.cost import price
 from minutes.llm.providers.endpoints import base_url, key_or_placeholder
 from minutes.llm.providers.errors import classify_error
+from minutes.llm.providers.tls import tls_context
 from minutes.llm.registry import ModelEntry
 
 
@@ -64,6 +66,9 @@ def build_chat_model(
                 kwargs["model_kwargs"] = {"response_format": response_format}
             if http_client is not None:
                 kwargs["http_async_client"] = http_client
+            # LangChain also builds a sync client for every model; we never call it, but a
+            # client of its own would load the CA bundle again.
+            kwargs["http_client"] = _sync_openai_client()
             if compatible:
                 # LangChain sends max_completion_tokens, which OpenAI-compatible servers
                 # (llama.cpp, vLLM) ignore: without max_tokens a reply runs to the window.
@@ -89,6 +94,7 @@ def build_chat_model(
                 extra["model_kwargs"] = {"response_format": {"type": "json_object"}}
             if http_client is not None:
                 extra["http_async_client"] = http_client
+            extra["http_client"] = _sync_openai_client()
             return ChatDeepSeek(
                 model=entry.model_id,
                 api_key=key_or_placeholder(entry),
@@ -135,7 +141,7 @@ def build_chat_model(
                 num_predict=out_tokens,
                 temperature=temperature,
                 format="json" if json_mode else None,
-                client_kwargs={"timeout": timeout},
+                client_kwargs={"timeout": timeout, "verify": tls_context()},
             )
         case "local":
             from minutes.llm.providers.local import ChatLocalGGUF, default_gguf_path
@@ -163,12 +169,22 @@ def sdk_http_client(provider: str, timeout: float) -> Any | None:
     if provider in ("openai", "deepseek"):
         import openai
 
-        return openai.DefaultAsyncHttpxClient(timeout=timeout)
+        return openai.DefaultAsyncHttpxClient(timeout=timeout, verify=tls_context())
     if provider == "anthropic":
         import anthropic
 
-        return anthropic.DefaultAsyncHttpxClient(timeout=timeout)
+        return anthropic.DefaultAsyncHttpxClient(timeout=timeout, verify=tls_context())
     return None
+
+
+@functools.cache
+def _sync_openai_client() -> Any:
+    """One sync client for the whole process: LangChain's OpenAI and DeepSeek models require
+    one, minutes only calls them async, and a sync httpx client is bound to no event loop
+    and safe across threads."""
+    import openai
+
+    return openai.DefaultHttpxClient(verify=tls_context())
 
 
 # --- usage --------------------------------------------------------------------------------
