@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -220,10 +220,16 @@ class Run:
     rss_start: list[tuple[float, float]] = field(default_factory=list)
     rss_end: list[tuple[float, float]] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds during the load, by part
+    pss_quarters: list[list[float]] = field(default_factory=list)  # per worker, at 25/50/75 %
 
 
 async def load(
-    base: str, key: str, n: int, tag: str, reads: dict[str, list[float]]
+    base: str,
+    key: str,
+    n: int,
+    tag: str,
+    reads: dict[str, list[float]],
+    on_finished: Callable[[int], None] = lambda finished: None,
 ) -> tuple[list[str], float]:
     """Post ``n`` meetings at once, read while they run; the job ids and the posting time."""
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -268,6 +274,7 @@ async def load(
                     job = await timed("GET /v1/jobs/{id}", f"/v1/jobs/{job_id}")
                     if job["status"] in ("done", "failed"):
                         pending.discard(job_id)
+                        on_finished(n - len(pending))
                 await asyncio.sleep(0.5)
 
         await asyncio.wait_for(asyncio.gather(reader(), poller()), timeout=1800)
@@ -299,8 +306,15 @@ def measure(
             "bench + fake server": lambda: sum(os.times()[:2]),
         }
         before = {name: read() for name, read in parts.items()}
+        quarters = [run.meetings * q // 4 for q in (1, 2, 3)]
+
+        def sample(finished: int) -> None:  # memory as a quarter, a half, ... are finished
+            while quarters and finished >= quarters[0]:
+                quarters.pop(0)
+                run.pss_quarters.append([memory_mb(p.pid)[1] for p, _ in workers])
+
         started = time.monotonic()
-        ids, _ = asyncio.run(load(base, key, run.meetings, f"w{run.workers}", run.reads_ms))
+        ids, _ = asyncio.run(load(base, key, run.meetings, f"w{run.workers}", run.reads_ms, sample))
         run.wall_s = time.monotonic() - started
         run.cpu = {name: read() - before[name] for name, read in parts.items()}
         run.rss_end = [memory_mb(p.pid) for p, _ in workers]
@@ -430,6 +444,11 @@ def main() -> int:
             f"{pct(meetings_ms, 0.99):.0f} (n={len(meetings_ms)}) | "
             f"{pct(jobs_ms, 0.99):.0f} (n={len(jobs_ms)}) | {rss} |"
         )
+    print("\nPSS per worker (MiB) at the start, as 25 / 50 / 75 % of the jobs are finished, end:")
+    for r in runs:
+        for w in range(r.workers):
+            marks = [r.rss_start[w][1], *(q[w] for q in r.pss_quarters), r.rss_end[w][1]]
+            print(f"  {r.workers} worker(s), #{w + 1}: " + " → ".join(f"{m:.0f}" for m in marks))
     print("\nCPU seconds per meeting during the load (the machine has", os.cpu_count(), "cores):")
     print("| workers | " + " | ".join(runs[0].cpu) + " | all | all / wall s |")
     print("|" + "---|" * (len(runs[0].cpu) + 3))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter, TextClause
 
@@ -72,23 +72,25 @@ def index_meeting(
     """Replace the index of ``meeting_id`` with its transcript's segments and its notes'
     items; returns how many passages it holds. Nothing is committed here."""
     drop_meeting(session, meeting_id)
-    docs: list[SearchDoc] = []
+    docs: list[dict[str, Any]] = []
 
     def add(
-        kind: str, position: int, body: str, source: SourceRef | None = None, **fields: object
-    ) -> SearchDoc | None:
+        kind: str, position: int, body: str, source: SourceRef | None = None, **fields: Any
+    ) -> dict[str, Any] | None:
         if not body.strip():
             return None
-        doc = SearchDoc(
-            meeting_id=meeting_id,
-            tenant=tenant,
-            kind=kind,
-            position=position,
-            text=body.strip(),
-            segment=source.segment if source else fields.get("segment"),
-            speaker=source.speaker if source else fields.get("speaker"),
-            start=source.start if source else fields.get("start"),
-        )
+        doc = {
+            "meeting_id": meeting_id,
+            "tenant": tenant,
+            "kind": kind,
+            "position": position,
+            "text": body.strip(),
+            "segment": source.segment if source else fields.get("segment"),
+            "speaker": source.speaker if source else fields.get("speaker"),
+            "start": source.start if source else fields.get("start"),
+            "embedding": None,
+            "embedding_dim": None,
+        }
         docs.append(doc)
         return doc
 
@@ -98,7 +100,7 @@ def index_meeting(
     summary = add("tldr", 0, notes.tldr)
     if summary is not None and notes.embedding:
         vector = normalise(notes.embedding)
-        summary.embedding, summary.embedding_dim = to_blob(vector), int(vector.shape[0])
+        summary["embedding"], summary["embedding_dim"] = to_blob(vector), int(vector.shape[0])
     for i, point in enumerate(notes.key_points):
         add("key_point", i, point.text, first(point.sources))
     for i, item in enumerate(notes.action_items):
@@ -106,8 +108,11 @@ def index_meeting(
         add("action", i, f"{item.task}{who}", first(item.sources))
     for i, decision in enumerate(notes.decisions):
         add("decision", i, decision.decision, first(decision.sources))
-    session.add_all(docs)
-    session.flush()
+    if docs:
+        # A Core executemany, not ORM objects: the ORM asks for every new id back, which on
+        # PostgreSQL makes one statement of all the rows that psycopg parses in Python
+        # (16-20 ms of CPU for 120 segments against 5 ms).
+        session.execute(insert(SearchDoc), docs)
     return len(docs)
 
 
