@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from celery import Celery, Task  # type: ignore[import-untyped]
 
 from minutes.config import Settings
+from minutes.errors import StoreError
 from minutes.runs.job import JobResult, JobRetry, run_job
 from minutes.service import events
 from minutes.service.runners import describe_worker
@@ -138,8 +139,6 @@ def make_celery(settings: Settings) -> Celery:
 
 
 async def _run(job_id: str, settings: Settings) -> JobResult:
-    from minutes.errors import StoreError
-
     service = settings.service
     try:
         store = await asyncio.to_thread(_process_store, settings.database_url)
@@ -176,8 +175,7 @@ def _process_store(url: str | None) -> Store:
 
 
 def _still_active(job_id: str, settings: Settings) -> bool:
-    """Whether the job is queued or running (False too when the store cannot say)."""
-    from minutes.errors import StoreError
+    """Whether the job is queued or running; ``JobRetry`` when the store cannot say."""
     from minutes.store.jobs import ACTIVE
     from minutes.store.models import Job
 
