@@ -10,6 +10,7 @@ import pytest
 
 from minutes.config import ResilienceSettings, RouterSettings, SchedulerSettings, Settings
 from minutes.llm.gateway import Gateway
+from minutes.llm.providers.availability import forget_probes
 from minutes.llm.registry import load_registry
 from minutes.testing import FakeLLMServer
 from scripted_replies import DESIGN_MODELS, DESIGN_ROUTING, served_models
@@ -41,6 +42,9 @@ def _isolated_env(
     data = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("XDG_DATA_HOME", str(data))
     monkeypatch.setenv("MINUTES_DATABASE_URL", f"sqlite:///{data / 'minutes.db'}")
+    # Nor see a server's answer from another test (the session's fake server changes its
+    # models per test; a run reuses a server's answer for seconds).
+    forget_probes()
 
 
 @pytest.fixture(scope="session")

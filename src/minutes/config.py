@@ -96,6 +96,12 @@ class ResilienceSettings(BaseModel):
     breaker_threshold: int = Field(5, ge=1, description="consecutive failures that open it")
     breaker_cooldown_s: float = Field(30.0, ge=0)
     availability_probe_timeout_s: float = Field(0.5, gt=0)
+    availability_reuse_s: float = Field(
+        10.0,
+        ge=0,
+        description="a server's answer to a probe is reused by later runs in this process for "
+        "this long (a worker's jobs); 0 asks every run",
+    )
 
 
 class SemanticCacheOverride(BaseModel):

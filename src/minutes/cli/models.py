@@ -30,6 +30,7 @@ def models(as_json: JsonFlag = False) -> None:
         check_all(
             list(registry.values()),
             probe_timeout=settings.resilience.availability_probe_timeout_s,
+            reuse_s=settings.resilience.availability_reuse_s,
         )
     )
     if as_json:

@@ -236,6 +236,7 @@ class Gateway:
                     self._availability = await check_all(
                         list(self.registry.values()),
                         probe_timeout=self.settings.resilience.availability_probe_timeout_s,
+                        reuse_s=self.settings.resilience.availability_reuse_s,
                     )
         return self._availability
 

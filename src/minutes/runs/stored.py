@@ -242,8 +242,11 @@ async def _llm_availability(
     if options.engine == "llm" or options.model is not None:
         return None
     registry = load_registry(settings.models_file, settings.models)
+    resilience = settings.resilience
     return await any_auto_chat_model(
-        list(registry.values()), probe_timeout=settings.resilience.availability_probe_timeout_s
+        list(registry.values()),
+        probe_timeout=resilience.availability_probe_timeout_s,
+        reuse_s=resilience.availability_reuse_s,
     )
 
 
