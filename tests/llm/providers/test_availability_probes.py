@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from minutes.llm.providers.availability import check_all, forget_probes
+from minutes.llm.providers.availability import check_all
 from minutes.llm.registry import ModelEntry, load_registry
 
 
@@ -43,11 +43,9 @@ def ollama(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Ollama]:
     server = _Ollama(("127.0.0.1", 0), _Tags)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{server.server_address[1]}")
-    forget_probes()
-    yield server
+    yield server  # tests/conftest.py forgets kept answers before every test
     server.shutdown()
     server.server_close()
-    forget_probes()
 
 
 def _ollama_models() -> list[ModelEntry]:
@@ -80,9 +78,7 @@ async def test_an_answer_is_reused_only_when_asked_to(ollama: _Ollama) -> None:
     assert not fresh["llama3.1-8b"].available
 
 
-async def test_a_server_that_did_not_answer_is_asked_again(
-    ollama: _Ollama, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_server_that_did_not_answer_is_asked_again(ollama: _Ollama) -> None:
     entries = _ollama_models()
     port = ollama.server_address[1]
     ollama.shutdown()

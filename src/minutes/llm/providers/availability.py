@@ -68,10 +68,11 @@ class _Answer:
     body: Any = None
 
 
-# Answers that came back (a server that answered), by URL, with when they go stale. Only
-# answers: a refused connection costs a TCP connect and is asked again, so a server that
-# comes up is seen at once; one that goes down within ``reuse_s`` fails its first call,
-# which the gateway's retries, fallback and breaker handle as they would any outage.
+# Answers that came back (a server that answered, below 500), by URL, with when they go
+# stale. Only those: a refused connection costs a TCP connect and is asked again, as is a
+# server in error, so a server that comes up or recovers is seen at once; one that goes down
+# within ``reuse_s`` fails its first call, which the gateway's retries, fallback and breaker
+# handle as they would any outage.
 _answers: dict[str, tuple[float, _Answer]] = {}
 
 
@@ -93,9 +94,12 @@ class _Probes:
             return kept[1]
         task = self._pending.get(url)
         if task is None:
-            task = self._pending[url] = asyncio.ensure_future(self._fetch(url, want_json))
-        answer = await task
-        if self.reuse_s > 0 and not answer.why:
+            task = self._pending[url] = asyncio.ensure_future(self._fetch_and_keep(url, want_json))
+        return await task
+
+    async def _fetch_and_keep(self, url: str, want_json: bool) -> _Answer:
+        answer = await self._fetch(url, want_json)
+        if self.reuse_s > 0 and not answer.why and answer.status < 500:
             _answers[url] = (time.monotonic() + self.reuse_s, answer)
         return answer
 
