@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 from extractive_fixtures import MakeTranscript
 
-from minutes.extractive.detected import Flagged, action_task, add_detected_actions, decision_text
+from minutes.extractive.detected import (
+    Flagged,
+    action_task,
+    action_tasks,
+    add_detected_actions,
+    decision_text,
+)
 from minutes.extractive.detector import (
     DEFAULT_PATH,
     LABELS,
@@ -122,6 +128,27 @@ def test_commitments_are_worded_as_tasks(make_transcript: MakeTranscript) -> Non
     )
     people = People([PM, ID, ME])
     assert action_task(s, people)[:2] == ("Work on the look and feel", ID)
+
+
+def test_one_sentence_assigning_several_people_is_one_task_each(
+    make_transcript: MakeTranscript,
+) -> None:
+    s, _ = sentence(
+        make_transcript,
+        PM,
+        "In the meantime, the Industrial Designer is gonna work on the look and feel design, "
+        "the User Interface Designer will work on the user interface design and the "
+        "Marketing Expert is going to work on product evaluation.",
+    )
+    people = People([PM, ID, ME, "User Interface Designer"])
+    assert [t[:2] for t in action_tasks(s, people)] == [
+        ("Work on the look and feel design", ID),
+        ("Work on the user interface design", "User Interface Designer"),
+        ("Work on product evaluation", ME),
+    ]
+    # "Kate and Dave will…" is one subject, not two clauses
+    s, _ = sentence(make_transcript, PM, "So Kate and Dave will build the prototype.")
+    assert [t[0] for t in action_tasks(s, People([PM, "Kate", "Dave"]))] == ["Build the prototype"]
 
 
 def test_decisions_are_worded_from_the_plan(make_transcript: MakeTranscript) -> None:

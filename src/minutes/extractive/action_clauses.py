@@ -19,6 +19,10 @@ _CLAUSE_SPLIT = re.compile(
     r"(?=(?:I|I'll|I'm|we|we'll|let's|let me|can|could|would|will|please)\b|[A-Z][a-z]+,)"
     r"|\s+and\s+(?=(?:I(?:'ll| will| can|'m going to)|[A-Z][a-z]+ (?:will|'ll|can|is going to))"
     r"\b)"
+    # "…, the User Interface Designer will…", "… and the Marketing Expert is going to…": a
+    # second subject named by its role or name, then its modal.
+    r"|(?:,\s*(?:and\s+)?|\s+and\s+)(?=(?:the\s+)?(?:[A-Z][a-z]+\s+){0,2}[A-Z][a-z]+\s+"
+    r"(?:will|'ll|is going to|is gonna|are going to|are gonna|needs to|has to)\b)"
     r"|;\s+"
 )
 

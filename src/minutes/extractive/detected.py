@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from minutes.extractive.action_clauses import split_clauses
 from minutes.extractive.action_tasks import as_said, task_text
 from minutes.extractive.actions import classify_action_priority
 from minutes.extractive.people import People, introductions
@@ -57,7 +58,7 @@ _FILLER_VERBS = (
 # What follows the one who is to do it: "I'll …", "you need to …", "the Industrial Designer
 # will …", "Mary is going to …".
 _MODAL = re.compile(
-    rf"(?:'ll|\s+will|\s+(?:am|are|is)\s+going\s+to|'(?:m|re|s)\s+(?:going\s+to|gonna)"
+    rf"(?:'ll|\s+will|\s+(?:am|are|is)\s+(?:going\s+to|gonna)|'(?:m|re|s)\s+(?:going\s+to|gonna)"
     rf"|\s+(?:need|needs|have|has)\s+to|\s+should|\s+must)\s+{_FILLER_VERBS}(?=\w)",
     re.IGNORECASE,
 )
@@ -153,23 +154,46 @@ def _subject(
     return None
 
 
-def action_task(s: Sentence, people: People) -> tuple[str, str | None, str | None]:
-    """(task, assignee, due phrase) from a sentence by the module docstring's rules."""
-    text = s.clean
+def _clause_task(
+    text: str, speaker: str | None, people: People
+) -> tuple[str, str | None, str | None] | None:
+    """(task, assignee, due phrase) of a clause with a commitment's shape, else ``None``."""
     due = find_due_phrase(text)
     if m := _LET.search(text):
-        who = s.speaker if m.group("who").lower() == "let me" else None
+        who = speaker if m.group("who").lower() == "let me" else None
         return task_text(m.group("rest"), due), who, due
     if m := _REQUEST.search(text):
-        return task_text(m.group("rest"), due), people.addressed(text, s.speaker), due
+        return task_text(m.group("rest"), due), people.addressed(text, speaker), due
     for m in _MODAL.finditer(text):
-        found = _subject(text[: m.start()], s.speaker, text, people)
+        found = _subject(text[: m.start()], speaker, text, people)
         if found is None:
             continue
         task = task_text(text[m.end() :], due)
         if len(task.split()) >= _MIN_WORDS:
             return task, found[0], due
-    return as_said(_tidy(text), due), people.addressed(text, s.speaker), due
+    return None
+
+
+def action_tasks(s: Sentence, people: People) -> list[tuple[str, str | None, str | None]]:
+    """(task, assignee, due phrase) per commitment of a sentence, by the module docstring's
+    rules: one per clause that has a commitment's shape ("the Industrial Designer will work
+    on the look and feel, and the Marketing Expert is going to work on product evaluation"
+    is two), else the sentence as said."""
+    found = [
+        task
+        for clause in split_clauses(s)
+        if (task := _clause_task(clause.text, s.speaker, people)) is not None
+    ]
+    if found:
+        return found
+    text = s.clean
+    due = find_due_phrase(text)
+    return [(as_said(_tidy(text), due), people.addressed(text, s.speaker), due)]
+
+
+def action_task(s: Sentence, people: People) -> tuple[str, str | None, str | None]:
+    """The sentence's first commitment (:func:`action_tasks`)."""
+    return action_tasks(s, people)[0]
 
 
 def decision_text(s: Sentence) -> str:
@@ -244,26 +268,28 @@ def add_detected_actions(
     sentences = split_sentences(transcript)
     people = People(transcript.participants, introductions((s.speaker, s.clean) for s in sentences))
     for sentence, sources in new:
-        task, assignee, due_phrase = action_task(sentence, people)
         grounded = verify_sources(transcript, sources)
-        if len(task.split()) < _MIN_WORDS or not grounded:
+        if not grounded:
             continue
-        due = (
-            resolve_due_date(due_phrase, meeting_date, timezone)
-            if due_phrase and meeting_date
-            else None
-        )
-        out.append(
-            ActionItem(
-                task=task,
-                assignee=assignee,
-                due_date=due,
-                due_text=due_phrase,
-                priority=classify_action_priority(sentence.clean, due, meeting_date),
-                context=sentence.clean,
-                sources=grounded,
+        for task, assignee, due_phrase in action_tasks(sentence, people):
+            if len(task.split()) < _MIN_WORDS:
+                continue
+            due = (
+                resolve_due_date(due_phrase, meeting_date, timezone)
+                if due_phrase and meeting_date
+                else None
             )
-        )
+            out.append(
+                ActionItem(
+                    task=task,
+                    assignee=assignee,
+                    due_date=due,
+                    due_text=due_phrase,
+                    priority=classify_action_priority(sentence.clean, due, meeting_date),
+                    context=sentence.clean,
+                    sources=grounded,
+                )
+            )
     out.sort(key=lambda a: min((s.segment for s in a.sources), default=0))
     return dedupe_action_items(out)
 
