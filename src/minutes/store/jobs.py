@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from minutes.errors import MinutesError, NotFound
@@ -51,7 +51,27 @@ class JobView(BaseModel):
     finished_at: dt.datetime | None = None
 
 
-def job_view(job: Job) -> JobView:
+# What a job's view reads: its state, never the transcript and options it carries (a JSON
+# document of the whole meeting, decoded on every read: most of a `GET /v1/jobs/{id}`).
+_VIEW_COLUMNS = (
+    Job.id,
+    Job.tenant,
+    Job.meeting_id,
+    Job.status,
+    Job.stage,
+    Job.stages_done,
+    Job.attempts,
+    Job.error,
+    Job.error_type,
+    Job.cost_micros,
+    Job.created_at,
+    Job.started_at,
+    Job.finished_at,
+)
+
+
+def job_view(job: Job | Row[Any]) -> JobView:
+    """The view of a job, from its row or from a row of ``_VIEW_COLUMNS``."""
     return JobView(
         id=job.id,
         meeting_id=job.meeting_id,
@@ -164,19 +184,21 @@ def submit_job(
 
 
 def get_job(session: Session, job_id: str, *, tenant: str) -> JobView:
-    job = session.get(Job, job_id)
-    if job is None or job.tenant != tenant:
+    job = session.execute(
+        select(*_VIEW_COLUMNS).where(Job.id == job_id, Job.tenant == tenant)
+    ).one_or_none()
+    if job is None:
         raise NotFound(f"no job {job_id}")
     return job_view(job)
 
 
 def latest_job(session: Session, meeting_id: str, *, tenant: str) -> JobView | None:
-    job = session.scalar(
-        select(Job)
+    job = session.execute(
+        select(*_VIEW_COLUMNS)
         .where(Job.tenant == tenant, Job.meeting_id == meeting_id)
         .order_by(Job.created_at.desc(), Job.id)
         .limit(1)
-    )
+    ).first()
     return None if job is None else job_view(job)
 
 
